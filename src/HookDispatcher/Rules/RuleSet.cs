@@ -1,0 +1,56 @@
+using HookDispatcher.Values;
+
+namespace HookDispatcher.Rules;
+
+/// <summary>When a section acts. Undo always happens at <c>release end</c>, in reverse order.</summary>
+internal enum Stage
+{
+    Prepare,
+    Start,
+    Started,
+}
+
+/// <summary>When the hugepage handler drops caches or compacts memory.</summary>
+internal enum Escalation
+{
+    IfShort,
+    Always,
+    Never,
+}
+
+/// <summary>The merged rules of one domain (base file plus drop-ins). A null section is absent.</summary>
+internal sealed record RuleSet(
+    IReadOnlyList<string> Sources,
+    GpuRule? Gpu,
+    HugepagesRule? Hugepages,
+    CpuIsolationRule? CpuIsolation,
+    SleepInhibitorRule? SleepInhibitor);
+
+/// <summary>PageSizeBytes/Count null mean "auto" (derive from the domain XML).</summary>
+internal sealed record HugepagesRule(
+    ulong? PageSizeBytes,
+    ulong? Count,
+    int? Node,
+    Escalation DropCaches,
+    Escalation CompactMemory,
+    int Attempts,
+    Stage At);
+
+/// <summary>HostCpus null means "auto".</summary>
+internal sealed record CpuIsolationRule(CpuSet? HostCpus, IReadOnlyList<string> Units, Stage At);
+
+internal sealed record SleepInhibitorRule(string What, string Why, Stage At);
+
+internal sealed record GpuRule(
+    IReadOnlyList<PciAddress> Devices,
+    bool FromDomainXml,
+    bool WholeIommuGroup,
+    string Driver,
+    SingleGpuRule? SingleGpu,
+    Stage At);
+
+internal sealed record SingleGpuRule(
+    IReadOnlyList<string> StopUnits,
+    bool UnbindVtConsoles,
+    bool UnbindEfiFramebuffer,
+    IReadOnlyList<string> UnloadModules);

@@ -1,0 +1,93 @@
+using System.Globalization;
+
+namespace HookDispatcher.Values;
+
+/// <summary>Sizes as rule files and libvirt write them.</summary>
+internal static class ByteSize
+{
+    /// <summary>
+    /// Multiplier for a libvirt unit attribute (<c>&lt;memory unit=…&gt;</c>): b/bytes, KB (1000), k/KiB (1024),
+    /// MB, M/MiB, GB, G/GiB, TB, T/TiB, PB, P/PiB, EB, E/EiB. libvirt's default unit is KiB. Case as libvirt: the
+    /// decimal "B" forms are case-insensitive in libvirt, so are the binary ones.
+    /// </summary>
+    public static bool TryUnitMultiplier(string? unit, out ulong multiplier)
+    {
+        multiplier = 0;
+        var u = (unit ?? "KiB").Trim().ToLowerInvariant();
+        const ulong K = 1024;
+        multiplier = u switch
+        {
+            "b" or "bytes" => 1,
+            "kb" => 1000,
+            "k" or "kib" => K,
+            "mb" => 1000UL * 1000,
+            "m" or "mib" => K * K,
+            "gb" => 1000UL * 1000 * 1000,
+            "g" or "gib" => K * K * K,
+            "tb" => 1000UL * 1000 * 1000 * 1000,
+            "t" or "tib" => K * K * K * K,
+            "pb" => 1000UL * 1000 * 1000 * 1000 * 1000,
+            "p" or "pib" => K * K * K * K * K,
+            "eb" => 1000UL * 1000 * 1000 * 1000 * 1000 * 1000,
+            "e" or "eib" => K * K * K * K * K * K,
+            _ => 0,
+        };
+        return multiplier != 0;
+    }
+
+    /// <summary>Value × unit with overflow checking.</summary>
+    public static bool TryScale(string? value, string? unit, out ulong bytes)
+    {
+        bytes = 0;
+        if (!TryUnitMultiplier(unit, out var multiplier) ||
+            !ulong.TryParse(value?.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var number))
+        {
+            return false;
+        }
+        try
+        {
+            bytes = checked(number * multiplier);
+            return true;
+        }
+        catch (OverflowException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Hugepage size as a rule writes it: "2M", "1G", "2MiB", "1GiB", "2048kB", "1048576kB".</summary>
+    public static bool TryParsePageSize(string? text, out ulong bytes)
+    {
+        bytes = 0;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return false;
+        }
+        var t = text.Trim();
+        var split = 0;
+        while (split < t.Length && char.IsAsciiDigit(t[split]))
+        {
+            split++;
+        }
+        if (split == 0 || split == t.Length)
+        {
+            return false;
+        }
+        return TryScale(t[..split], t[split..], out bytes) && (bytes == TwoMiB || bytes == OneGiB);
+    }
+
+    public const ulong TwoMiB = 2UL * 1024 * 1024;
+
+    public const ulong OneGiB = 1024UL * 1024 * 1024;
+
+    /// <summary>The kernel's directory name for a page size: hugepages-2048kB.</summary>
+    public static string KernelPoolName(ulong pageSizeBytes) =>
+        FormattableString.Invariant($"hugepages-{pageSizeBytes / 1024}kB");
+
+    public static string Human(ulong bytes) => bytes switch
+    {
+        >= OneGiB when bytes % OneGiB == 0 => FormattableString.Invariant($"{bytes / OneGiB} GiB"),
+        >= 1024 * 1024 when bytes % (1024 * 1024) == 0 => FormattableString.Invariant($"{bytes / (1024 * 1024)} MiB"),
+        _ => FormattableString.Invariant($"{bytes} bytes"),
+    };
+}
