@@ -1,0 +1,53 @@
+using System.CommandLine;
+using HookDispatcher.Engine;
+using HookDispatcher.Hook;
+
+namespace HookDispatcher.Cli;
+
+/// <summary><c>hookctl status [DOMAIN]</c>: what each domain holds, read from the state files.</summary>
+internal static class StatusCommand
+{
+    public static Command Create()
+    {
+        var domain = new Argument<string?>("domain") { Description = "Only this domain", Arity = ArgumentArity.ZeroOrOne };
+        var command = new Command("status", "Show what each domain holds on the host (from the state files)")
+        {
+            domain,
+        };
+        command.SetAction(result =>
+        {
+            var output = result.InvocationConfiguration.Output;
+            var error = result.InvocationConfiguration.Error;
+            if (GlobalOptions.Load(result, error) is not { } services)
+            {
+                return ExitCodes.Invalid;
+            }
+            try
+            {
+                var name = result.GetValue(domain);
+                var states = name is null ? services.Store.LoadAll() : [services.Store.Load(name) ?? new DomainState { Domain = name }];
+                if (states.Count == 0)
+                {
+                    output.WriteLine($"no domain holds anything ({services.Store.Directory})");
+                }
+                foreach (var state in states)
+                {
+                    output.WriteLine(state.Steps.Count == 0 ? $"{state.Domain}: holds nothing" : $"{state.Domain}:");
+                    foreach (var step in state.Steps)
+                    {
+                        var data = string.Join(" ", step.Data.Order().Select(kv => $"{kv.Key}={kv.Value}"));
+                        var note = step.Status == StepStatus.Intent ? " (interrupted: may be partly applied; release undoes it)" : "";
+                        output.WriteLine($"  {step.Id} [{step.Status.ToString().ToLowerInvariant()}] at {step.Event}: {data}{note}");
+                    }
+                }
+                return ExitCodes.Ok;
+            }
+            catch (StateException e)
+            {
+                error.WriteLine($"hookctl: {e.Message}");
+                return ExitCodes.ActionFailed;
+            }
+        });
+        return command;
+    }
+}

@@ -1,0 +1,109 @@
+using System.CommandLine;
+using HookDispatcher.Engine;
+using HookDispatcher.Hook;
+
+namespace HookDispatcher.Cli;
+
+/// <summary>
+/// <c>hookctl test DOMAIN EVENT [--xml FILE] [--apply]</c>: the dry run prints the plan with the exact writes and
+/// touches nothing; <c>--apply</c> runs the event for real, exactly as the hook would.
+/// </summary>
+internal static class TestCommand
+{
+    private static readonly string[] Events = ["prepare", "start", "started", "release"];
+
+    public static Command Create()
+    {
+        var domain = new Argument<string>("domain") { Description = "The libvirt domain name" };
+        var hookEvent = new Argument<string>("event") { Description = "prepare, start, started or release" };
+        hookEvent.AcceptOnlyFromAmong(Events);
+        var xml = new Option<FileInfo?>("--xml") { Description = "Domain XML file (default: read from stdin)" };
+        var apply = new Option<bool>("--apply") { Description = "Really change the host (for manual testing)" };
+        var command = new Command("test", "Show what the hook would do for DOMAIN at EVENT without touching the host")
+        {
+            domain,
+            hookEvent,
+            xml,
+            apply,
+        };
+        command.SetAction(result =>
+        {
+            var output = result.InvocationConfiguration.Output;
+            var error = result.InvocationConfiguration.Error;
+            if (GlobalOptions.Load(result, error) is not { } services)
+            {
+                return ExitCodes.Invalid;
+            }
+            var op = result.GetValue(hookEvent)!;
+            var e = new HookEvent(result.GetValue(domain)!, op, op == "release" ? "end" : "begin", "-");
+            var xmlFile = result.GetValue(xml);
+            Func<Stream> source = xmlFile is null ? Console.OpenStandardInput : () => xmlFile.OpenRead();
+            if (xmlFile is { Exists: false })
+            {
+                error.WriteLine($"hookctl: --xml: '{xmlFile.FullName}' does not exist");
+                return ExitCodes.Invalid;
+            }
+            if (result.GetValue(apply))
+            {
+                return new HookRunner(services, error).Run(e, source);
+            }
+            return e.Action == HookAction.Release ? PrintRelease(services, e.Domain, output) : PrintPlan(services, e, source, output, error);
+        });
+        return command;
+    }
+
+    private static int PrintPlan(Services services, HookEvent e, Func<Stream> source, TextWriter output, TextWriter error)
+    {
+        var plan = HookPlan.Build(services, e, source);
+        if (plan.Error is { } problem)
+        {
+            error.WriteLine($"hookctl: {e.Domain} {e.Operation}: {problem}");
+            return ExitCodes.Invalid;
+        }
+        if (plan.Rules is null)
+        {
+            output.WriteLine($"{e.Domain}: no rules in {services.Config.RulesDir}; the hook exits at once and changes nothing");
+            return ExitCodes.Ok;
+        }
+        output.WriteLine($"{e.Domain} {e.Name}: {plan.Steps.Count} step(s) — dry run, nothing is changed");
+        output.WriteLine($"  rules: {string.Join(", ", plan.Rules.Sources)}");
+        output.WriteLine($"  state: {services.Store.PathOf(e.Domain)} (intent journalled before each change)");
+        if (services.Fs.Root != "/")
+        {
+            output.WriteLine($"  host root: {services.Fs.Root} (every /sys and /proc path below is under it)");
+        }
+        var n = 0;
+        foreach (var step in plan.Steps)
+        {
+            output.WriteLine($"  {++n}. {step.Id}: {step.Summary}");
+            foreach (var action in step.Actions)
+            {
+                output.WriteLine($"       - {action}");
+            }
+        }
+        output.WriteLine("  on release: every step is undone in reverse order");
+        return ExitCodes.Ok;
+    }
+
+    private static int PrintRelease(Services services, string domain, TextWriter output)
+    {
+        var state = services.Store.Load(domain);
+        if (state is null || state.Steps.Count == 0)
+        {
+            output.WriteLine($"{domain} release end: holds nothing; nothing to undo");
+            return ExitCodes.Ok;
+        }
+        output.WriteLine($"{domain} release end: {state.Steps.Count} step(s) to undo, in reverse order — dry run");
+        var handlers = services.Handlers.ToDictionary(h => h.Kind);
+        foreach (var record in Enumerable.Reverse(state.Steps))
+        {
+            output.WriteLine($"  - {record.Id} [{record.Status.ToString().ToLowerInvariant()}]");
+            var lines = handlers.TryGetValue(record.Kind, out var handler) ? handler.DescribeUndo(record) : [$"unknown kind '{record.Kind}'"];
+            foreach (var line in lines)
+            {
+                output.WriteLine($"       - {line}");
+            }
+        }
+        return ExitCodes.Ok;
+    }
+}

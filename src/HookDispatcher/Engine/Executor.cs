@@ -1,0 +1,135 @@
+using HookDispatcher.Host;
+using Serilog;
+
+namespace HookDispatcher.Engine;
+
+/// <summary>
+/// Applies planned steps with a journal entry before and after each, and undoes from the state file. All of it
+/// happens under the state lock, so domains sharing a pool see each other's records.
+/// </summary>
+internal sealed class Executor(IHostFs fs, StateStore store, IReadOnlyList<IHandler> handlers, ILogger log, TimeSpan lockTimeout)
+{
+    /// <summary>
+    /// Applies <paramref name="steps"/> for <paramref name="eventName"/>. On failure every step this call applied
+    /// is undone in reverse order and <see cref="StepFailedException"/> is thrown.
+    /// </summary>
+    public void Apply(string domain, string? uuid, string eventName, IReadOnlyList<Step> steps, bool undoStaleFirst)
+    {
+        if (steps.Count == 0 && !undoStaleFirst)
+        {
+            return;
+        }
+        using var held = StateLock.Acquire(store, lockTimeout);
+        var context = new ExecContext(domain, fs, store, log.ForContext("LIBVIRT_DOMAIN", domain));
+        var state = store.Load(domain);
+        if (undoStaleFirst && state is { Steps.Count: > 0 })
+        {
+            // libvirt did not call release for the previous run (libvirtd crashed, or the hook was killed):
+            // give back what that run held before taking it again.
+            context.Log.Warning("Undoing {Count} step(s) left from a previous run of {Domain}", state.Steps.Count, domain);
+            var leftover = UndoAll(state, context);
+            if (leftover.Count > 0)
+            {
+                throw new StepFailedException("previous run", "could not undo what it left", leftover);
+            }
+        }
+        state ??= new DomainState { Domain = domain };
+        state.Uuid = uuid ?? state.Uuid;
+        var applied = new List<StepRecord>();
+        foreach (var step in steps)
+        {
+            if (state.Steps.Any(r => r.Id == step.Id && r.Status == StepStatus.Done))
+            {
+                context.Log.Information("Step {HOOK_STEP} already applied; skipping", step.Id);
+                continue;
+            }
+            state.Steps.RemoveAll(r => r.Id == step.Id);
+            var record = new StepRecord { Id = step.Id, Kind = step.Kind, Event = eventName, Status = StepStatus.Intent };
+            state.Steps.Add(record);
+            var stepLog = context.Log.ForContext("HOOK_STEP", step.Id);
+            try
+            {
+                step.Apply(new StepScope(context with { Log = stepLog }, record, () => store.Save(state)));
+                applied.Add(record);
+                stepLog.Information("{Summary}", step.Summary);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // A step journals its intent (with data) before its first host change; without it, nothing happened.
+                if (record.Data.Count > 0)
+                {
+                    applied.Add(record);
+                }
+                else
+                {
+                    state.Steps.Remove(record);
+                }
+                stepLog.Error("Step {HOOK_STEP} failed: {Reason}", step.Id, e.Message);
+                var undoFailures = Undo(state, applied, context);
+                Persist(state);
+                throw new StepFailedException(step.Id, e.Message, undoFailures);
+            }
+        }
+    }
+
+    /// <summary>Undoes everything the domain holds. Returns the failures; failed records stay for a retry.</summary>
+    public IReadOnlyList<string> Release(string domain)
+    {
+        using var held = StateLock.Acquire(store, lockTimeout);
+        var state = store.Load(domain);
+        if (state is null)
+        {
+            return [];
+        }
+        var context = new ExecContext(domain, fs, store, log.ForContext("LIBVIRT_DOMAIN", domain));
+        return UndoAll(state, context);
+    }
+
+    private List<string> UndoAll(DomainState state, ExecContext context)
+    {
+        var failures = Undo(state, state.Steps.ToList(), context);
+        Persist(state);
+        return failures;
+    }
+
+    /// <summary>Undoes <paramref name="records"/> in reverse order; each success is journalled at once.</summary>
+    private List<string> Undo(DomainState state, IReadOnlyList<StepRecord> records, ExecContext context)
+    {
+        var failures = new List<string>();
+        for (var i = records.Count - 1; i >= 0; i--)
+        {
+            var record = records[i];
+            var stepLog = context.Log.ForContext("HOOK_STEP", record.Id);
+            var handler = handlers.FirstOrDefault(h => h.Kind == record.Kind);
+            try
+            {
+                if (handler is null)
+                {
+                    throw new StateException($"no handler for kind '{record.Kind}' (state written by another version?)");
+                }
+                handler.Undo(record, context with { Log = stepLog });
+                state.Steps.Remove(record);
+                Persist(state);
+                stepLog.Information("Undid {HOOK_STEP}", record.Id);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                stepLog.Error("Undo of {HOOK_STEP} failed: {Reason}", record.Id, e.Message);
+                failures.Add($"{record.Id}: {e.Message}");
+            }
+        }
+        return failures;
+    }
+
+    private void Persist(DomainState state)
+    {
+        if (state.Steps.Count == 0)
+        {
+            store.Delete(state.Domain);
+        }
+        else
+        {
+            store.Save(state);
+        }
+    }
+}

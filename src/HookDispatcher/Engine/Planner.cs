@@ -1,0 +1,37 @@
+using HookDispatcher.Rules;
+
+namespace HookDispatcher.Engine;
+
+/// <summary>Turns (stage, rules, domain XML) into the ordered steps of every handler, in handler order.</summary>
+internal sealed class Planner(IReadOnlyList<IHandler> handlers)
+{
+    public IReadOnlyList<Step> Plan(PlanContext context)
+    {
+        RefuseUnimplemented(context);
+        return handlers.SelectMany(h => h.Plan(context)).ToList();
+    }
+
+    /// <summary>
+    /// A section this build cannot carry out must stop the start rather than be skipped: the user relies on it
+    /// (a GPU left on the host driver would make QEMU fail later with a less helpful error).
+    /// </summary>
+    private void RefuseUnimplemented(PlanContext context)
+    {
+        var rules = context.Rules;
+        (string Name, Stage? At)[] sections =
+        [
+            ("gpu", rules.Gpu?.At),
+            ("hugepages", rules.Hugepages?.At),
+            ("cpuIsolation", rules.CpuIsolation?.At),
+            ("sleepInhibitor", rules.SleepInhibitor?.At),
+        ];
+        foreach (var (name, at) in sections)
+        {
+            var kind = name.ToLowerInvariant();
+            if (at == context.Stage && !handlers.Any(h => h.Kind.Equals(kind, StringComparison.OrdinalIgnoreCase)))
+            {
+                throw new PlanException(name, $"this version of hookdispatcher does not implement the \"{name}\" section yet; remove it from the rules");
+            }
+        }
+    }
+}

@@ -1,0 +1,128 @@
+using System.Text.Json;
+using HookDispatcher.Host;
+
+namespace HookDispatcher.Engine;
+
+/// <summary>
+/// Per-domain state files under the state directory (0700, files 0600). Every save is write-temp, fsync,
+/// rename, fsync-dir, so a crash leaves either the old or the new file, never a torn one.
+/// </summary>
+internal sealed class StateStore(string stateDir)
+{
+    private const UnixFileMode DirMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    private const UnixFileMode FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    public string Directory { get; } = stateDir;
+
+    public string PathOf(string domain) => Path.Join(Directory, domain + ".json");
+
+    public void EnsureDirectory()
+    {
+        try
+        {
+            var info = System.IO.Directory.CreateDirectory(Directory, DirMode);
+            if (info.UnixFileMode != DirMode)
+            {
+                info.UnixFileMode = DirMode;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StateException($"Cannot create state directory '{Directory}': {e.Message}", e);
+        }
+    }
+
+    public DomainState? Load(string domain) => LoadFile(PathOf(domain));
+
+    /// <summary>Every domain's state (for resources shared between domains); dot files are temporaries.</summary>
+    public IReadOnlyList<DomainState> LoadAll()
+    {
+        if (!System.IO.Directory.Exists(Directory))
+        {
+            return [];
+        }
+        return System.IO.Directory.EnumerateFiles(Directory, "*.json")
+            .Where(p => !Path.GetFileName(p).StartsWith('.'))
+            .Order(StringComparer.Ordinal)
+            .Select(LoadFile)
+            .OfType<DomainState>()
+            .ToList();
+    }
+
+    public void Save(DomainState state)
+    {
+        EnsureDirectory();
+        var target = PathOf(state.Domain);
+        var temp = Path.Join(Directory, "." + state.Domain + ".json.tmp");
+        try
+        {
+            var options = new FileStreamOptions
+            {
+                Mode = System.IO.FileMode.Create,
+                Access = FileAccess.Write,
+                UnixCreateMode = FileMode,
+            };
+            using (var stream = new FileStream(temp, options))
+            {
+                JsonSerializer.Serialize(stream, state, StateJsonContext.Default.DomainState);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, target, overwrite: true);
+            SyncDirectory();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StateException($"Cannot write state file '{target}': {e.Message}", e);
+        }
+    }
+
+    public void Delete(string domain)
+    {
+        try
+        {
+            File.Delete(PathOf(domain));
+            SyncDirectory();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StateException($"Cannot delete state file '{PathOf(domain)}': {e.Message}", e);
+        }
+    }
+
+    private static DomainState? LoadFile(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StateException($"Cannot read state file '{path}': {e.Message}", e);
+        }
+        try
+        {
+            return JsonSerializer.Deserialize(bytes, StateJsonContext.Default.DomainState)
+                ?? throw new StateException($"State file '{path}' is empty (null)");
+        }
+        catch (JsonException e)
+        {
+            throw new StateException($"State file '{path}' is corrupt: {e.Message}", e);
+        }
+    }
+
+    private void SyncDirectory()
+    {
+        // The rename is durable only once the directory entry is on disk.
+        var fd = LibC.Open(Directory, LibC.O_RDONLY | LibC.O_CLOEXEC, 0);
+        if (fd >= 0)
+        {
+            LibC.Fsync(fd);
+            LibC.Close(fd);
+        }
+    }
+}

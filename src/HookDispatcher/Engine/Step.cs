@@ -1,0 +1,20 @@
+namespace HookDispatcher.Engine;
+
+/// <summary>
+/// One planned host change. <see cref="Actions"/> lists the exact writes for the dry run; <see cref="Apply"/>
+/// must record its intent through the scope before it touches the host, and its result after.
+/// </summary>
+internal abstract class Step
+{
+    /// <summary>Unique within a domain ("hugepages"); a done step with this id is not applied twice.</summary>
+    public abstract string Id { get; }
+
+    /// <summary>The handler that undoes it (the key of <see cref="IHandler.Kind"/>).</summary>
+    public abstract string Kind { get; }
+
+    public abstract string Summary { get; }
+
+    public abstract IReadOnlyList<string> Actions { get; }
+
+    public abstract void Apply(StepScope scope);
+}

@@ -1,0 +1,37 @@
+using System.Text.Json.Serialization;
+
+namespace HookDispatcher.Engine;
+
+/// <summary>Whether a step's host change may have happened (<see cref="Intent"/>) or is known complete.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<StepStatus>))]
+internal enum StepStatus
+{
+    Intent,
+    Done,
+}
+
+/// <summary>
+/// One step's entry in a domain's state file: written as an intent before the host is touched, then completed
+/// with what undo needs. Undo works from this record alone, so a rule file changed or deleted while the VM runs
+/// does not matter.
+/// </summary>
+internal sealed class StepRecord
+{
+    public required string Id { get; init; }
+
+    public required string Kind { get; init; }
+
+    public required string Event { get; init; }
+
+    public StepStatus Status { get; set; }
+
+    public Dictionary<string, string> Data { get; init; } = new(StringComparer.Ordinal);
+
+    public string Get(string key) =>
+        Data.TryGetValue(key, out var value) ? value : throw new InvalidDataException($"state record '{Id}' has no '{key}'");
+
+    public long GetLong(string key) =>
+        long.TryParse(Get(key), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var v)
+            ? v
+            : throw new InvalidDataException($"state record '{Id}': '{key}' is not a number: '{Get(key)}'");
+}

@@ -1,0 +1,122 @@
+using System.Globalization;
+using HookDispatcher.Engine;
+using HookDispatcher.Host;
+using HookDispatcher.Rules;
+
+namespace HookDispatcher.Handlers.Hugepages;
+
+/// <summary>
+/// Raises the pool by exactly <see cref="Pages"/> and reads back. The kernel may grant fewer than asked; then the
+/// escalation steps run (by default only when short: compact, then drop caches) and the write is retried.
+/// </summary>
+internal sealed class HugepagesStep(HugepagePool pool, long pages, HugepagesRule rule, IHostFs planFs) : Step
+{
+    public HugepagePool Pool { get; } = pool;
+
+    public long Pages { get; } = pages;
+
+    public override string Id => HugepagesHandler.KindName;
+
+    public override string Kind => HugepagesHandler.KindName;
+
+    public override string Summary =>
+        FormattableString.Invariant($"reserve {Pages} × {Pool.SizeName} hugepages{(Pool.Node is { } n ? $" on node {n}" : "")}");
+
+    public override IReadOnlyList<string> Actions
+    {
+        get
+        {
+            var actions = new List<string>();
+            if (rule.DropCaches == Escalation.Always)
+            {
+                actions.Add($"write 3 to {MemoryReclaim.DropCachesPath}");
+            }
+            if (rule.CompactMemory == Escalation.Always)
+            {
+                actions.Add($"write 1 to {MemoryReclaim.CompactMemoryPath}");
+            }
+            var now = planFs.Exists(Pool.NrPath) ? Pool.Read(planFs) : 0;
+            actions.Add(FormattableString.Invariant(
+                $"write {now + Pages} to {Pool.NrPath} (now {now}), read back; up to {rule.Attempts} attempt(s)"));
+            var escalation = EscalationOrder();
+            if (escalation.Count > 0)
+            {
+                actions.Add("if short: " + string.Join(", then ", escalation.Select(e => $"write {e.Value} to {e.Path}")) + ", retrying after each");
+            }
+            actions.Add(FormattableString.Invariant($"if still short: write {now} back to {Pool.NrPath} and fail"));
+            return actions;
+        }
+    }
+
+    public override void Apply(StepScope scope)
+    {
+        var fs = scope.Context.Fs;
+        var others = scope.Context.OtherDomainsRecords(HugepagesHandler.KindName).Where(r => r.Get("pool") == Pool.Key).ToList();
+        var start = Pool.Read(fs);
+        var baseline = others.Count > 0 ? others[0].GetLong("baseline") : start;
+        var target = start + Pages;
+        scope.Intent(new Dictionary<string, string>
+        {
+            ["pool"] = Pool.Key,
+            ["pageSizeBytes"] = Pool.PageSizeBytes.ToString(CultureInfo.InvariantCulture),
+            ["node"] = Pool.Node?.ToString(CultureInfo.InvariantCulture) ?? "",
+            ["pages"] = Pages.ToString(CultureInfo.InvariantCulture),
+            ["baseline"] = baseline.ToString(CultureInfo.InvariantCulture),
+            ["start"] = start.ToString(CultureInfo.InvariantCulture),
+        });
+        if (rule.DropCaches == Escalation.Always)
+        {
+            MemoryReclaim.DropCaches(fs);
+        }
+        if (rule.CompactMemory == Escalation.Always)
+        {
+            MemoryReclaim.CompactMemory(fs);
+        }
+        var escalation = EscalationOrder();
+        long now = start;
+        for (var attempt = 1; attempt <= rule.Attempts; attempt++)
+        {
+            Pool.Write(fs, target);
+            now = Pool.Read(fs);
+            if (now >= target)
+            {
+                scope.Context.Log.Information("Pool {Pool} raised {Start} → {Now} on attempt {Attempt}", Pool.NrPath, start, now, attempt);
+                scope.Done();
+                return;
+            }
+            scope.Context.Log.Warning("Attempt {Attempt}: got {Got} of {Pages} {Size} pages", attempt, now - start, Pages, Pool.SizeName);
+            if (attempt < rule.Attempts && escalation.Count > 0)
+            {
+                var (path, value) = escalation[Math.Min(attempt - 1, escalation.Count - 1)];
+                fs.WriteText(path, value);
+            }
+        }
+        // Give back the partial grant here, so the failure leaves the pool exactly as found.
+        Pool.Write(fs, start);
+        throw new HugepagesShortException(FormattableString.Invariant(
+            $"got {Math.Max(0, now - start)} of {Pages} {Pool.SizeName} pages in {fs.Resolve(Pool.NrPath)} after {rule.Attempts} attempt(s)"));
+    }
+
+    /// <summary>What runs after the 1st, 2nd, … short attempt; the last entry repeats. Compaction first: it keeps the page cache.</summary>
+    private List<(string Path, string Value)> EscalationOrder()
+    {
+        var order = new List<(string, string)>();
+        if (rule.CompactMemory == Escalation.IfShort)
+        {
+            order.Add((MemoryReclaim.CompactMemoryPath, "1"));
+        }
+        if (rule.DropCaches == Escalation.IfShort)
+        {
+            order.Add((MemoryReclaim.DropCachesPath, "3"));
+        }
+        if (rule.CompactMemory == Escalation.IfShort && order.Count > 1)
+        {
+            // After dropping caches the freed pages are scattered: compact again before the next tries.
+            order.Add((MemoryReclaim.CompactMemoryPath, "1"));
+        }
+        return order;
+    }
+}
+
+/// <summary>The kernel did not grant all pages within the attempts.</summary>
+internal sealed class HugepagesShortException(string message) : Exception(message);

@@ -1,0 +1,112 @@
+using HookDispatcher.Configuration;
+using HookDispatcher.Domain;
+using HookDispatcher.Engine;
+using HookDispatcher.Host;
+using HookDispatcher.Rules;
+using Serilog;
+
+namespace HookDispatcher.Hook;
+
+/// <summary>
+/// The full hook path for a domain that has rules or state. Errors become one stderr line (libvirt shows it in
+/// <c>virsh start</c>) and an exit code; release and reconnect never fail loudly.
+/// </summary>
+internal sealed class HookRunner(Services services, TextWriter stderr)
+{
+    public static int Run(HookEvent hookEvent, string configPath)
+    {
+        HookConfig config;
+        try
+        {
+            config = ConfigLoader.Load(configPath);
+        }
+        catch (ConfigException e)
+        {
+            // A broken config must not fail a reconnect (libvirt kills the running VM) nor block a release.
+            Console.Error.WriteLine($"hookdispatcher: {hookEvent.Domain} {hookEvent.Operation}: {e.Message}");
+            if (hookEvent.Action == HookAction.Apply)
+            {
+                return ExitCodes.Invalid;
+            }
+            config = HookConfig.Defaults;
+        }
+        var services = Services.Create(config);
+        return new HookRunner(services, Console.Error).Run(hookEvent, Console.OpenStandardInput);
+    }
+
+    public int Run(HookEvent hookEvent, Func<Stream> domainXml)
+    {
+        var log = services.Log.ForContext("LIBVIRT_DOMAIN", hookEvent.Domain).ForContext("HOOK_OPERATION", hookEvent.Operation);
+        log.Debug("Hook event {Event} {Extra}", hookEvent.Name, hookEvent.Extra);
+        return hookEvent.Action switch
+        {
+            HookAction.Apply => Apply(hookEvent, domainXml, log),
+            HookAction.Release => Release(hookEvent, log),
+            HookAction.Reconnect => Reconnect(hookEvent, log),
+            _ => ExitCodes.Ok,
+        };
+    }
+
+    private int Apply(HookEvent hookEvent, Func<Stream> domainXml, ILogger log)
+    {
+        var plan = HookPlan.Build(services, hookEvent, domainXml);
+        if (plan.Error is { } error)
+        {
+            return Fail(hookEvent, log, ExitCodes.Invalid, error);
+        }
+        if (plan.Steps.Count == 0 && hookEvent.Stage != Stage.Prepare)
+        {
+            return ExitCodes.Ok;
+        }
+        try
+        {
+            services.Executor.Apply(hookEvent.Domain, plan.Domain?.Uuid, hookEvent.Name, plan.Steps, undoStaleFirst: hookEvent.Stage == Stage.Prepare);
+            return ExitCodes.Ok;
+        }
+        catch (Exception e) when (e is StepFailedException or StateException or HostIoException)
+        {
+            return Fail(hookEvent, log, ExitCodes.ActionFailed, e.Message);
+        }
+    }
+
+    private int Release(HookEvent hookEvent, ILogger log)
+    {
+        try
+        {
+            var failures = services.Executor.Release(hookEvent.Domain);
+            if (failures.Count == 0)
+            {
+                return ExitCodes.Ok;
+            }
+            return Fail(hookEvent, log, ExitCodes.ActionFailed, "could not undo " + string.Join("; ", failures) + " ('hookctl release' retries)");
+        }
+        catch (Exception e) when (e is StateException or HostIoException)
+        {
+            return Fail(hookEvent, log, ExitCodes.ActionFailed, e.Message);
+        }
+    }
+
+    /// <summary>libvirtd restarted with the VM running: a failure here would kill the VM, so only report.</summary>
+    private int Reconnect(HookEvent hookEvent, ILogger log)
+    {
+        try
+        {
+            var state = services.Store.Load(hookEvent.Domain);
+            log.Information("Reconnected; the domain holds {Count} step(s): {Steps}",
+                state?.Steps.Count ?? 0, string.Join(", ", state?.Steps.Select(s => $"{s.Id} ({s.Status})") ?? []));
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            log.Warning("Reconnect could not read the state: {Reason}", e.Message);
+        }
+        return ExitCodes.Ok;
+    }
+
+    private int Fail(HookEvent hookEvent, ILogger log, int code, string message)
+    {
+        var line = message.ReplaceLineEndings(" ");
+        log.Error("{Operation} failed: {Reason}", hookEvent.Operation, line);
+        stderr.WriteLine($"hookdispatcher: {hookEvent.Domain} {hookEvent.Operation}: {line}");
+        return code;
+    }
+}

@@ -1,0 +1,59 @@
+using System.Text;
+
+namespace HookDispatcher.Host;
+
+/// <summary>The real host file system under a root directory ("/" in production).</summary>
+internal sealed class HostFs(string root) : IHostFs
+{
+    public string Root { get; } = root;
+
+    public string Resolve(string absolutePath) =>
+        Root == "/" ? absolutePath : Path.Join(Root, absolutePath.TrimStart('/'));
+
+    public bool Exists(string absolutePath)
+    {
+        var path = Resolve(absolutePath);
+        return File.Exists(path) || Directory.Exists(path);
+    }
+
+    public string ReadText(string absolutePath)
+    {
+        var path = Resolve(absolutePath);
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new HostIoException("read", path, null, e is FileNotFoundException or DirectoryNotFoundException ? Errno.ENOENT : 0, e);
+        }
+    }
+
+    public unsafe void WriteText(string absolutePath, string value)
+    {
+        var path = Resolve(absolutePath);
+        // sysfs acts on the first write(2) of a buffer, so the value goes out in one call. O_TRUNC is ignored by
+        // sysfs/procfs and keeps a copied tree (tests, simulations) holding exactly the last value written.
+        var fd = LibC.Open(path, LibC.O_WRONLY | LibC.O_TRUNC | LibC.O_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            throw new HostIoException("write", path, value, System.Runtime.InteropServices.Marshal.GetLastPInvokeError());
+        }
+        try
+        {
+            var bytes = Encoding.UTF8.GetBytes(value);
+            fixed (byte* p = bytes)
+            {
+                var written = LibC.Write(fd, p, bytes.Length);
+                if (written < 0)
+                {
+                    throw new HostIoException("write", path, value, System.Runtime.InteropServices.Marshal.GetLastPInvokeError());
+                }
+            }
+        }
+        finally
+        {
+            LibC.Close(fd);
+        }
+    }
+}
