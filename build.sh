@@ -1,22 +1,55 @@
 #!/usr/bin/env bash
-# Build, test and package HookDispatcher.
-#   ./build.sh          restore, build and publish the native-AOT binary to out/hookctl
-#   ./build.sh test     run every test; ends with "N passed, N failed, N skipped"
+# Build, test and run HookDispatcher.
+#   ./build.sh           restore, build and publish the native-AOT binary to out/hookctl
+#   ./build.sh run       build, then simulate a VM's prepare on the shipped example rules (the main job)
+#   ./build.sh test      build, then run every unit and integration test; ends with "N passed, N failed, N skipped"
 set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 publish() {
-  dotnet publish src/HookDispatcher/HookDispatcher.csproj -c Release -r linux-x64 -o out -p:TreatWarningsAsErrors=true -nologo -v quiet
+  dotnet publish src/HookDispatcher/HookDispatcher.csproj -c Release -r linux-x64 -o out -nologo -v quiet \
+    -p:TreatWarningsAsErrors=true
   rm -f out/*.dbg out/*.pdb
+  local extra
+  extra=$(find out -mindepth 1 ! -name hookctl)
+  if [ -n "$extra" ]; then
+    echo "build.sh: out/ must hold only the single executable, found: $extra" >&2
+    exit 1
+  fi
+}
+
+run_main_job() {
+  # Dry run of the example VM's prepare: prints every step and the exact writes; touches nothing.
+  HOOKDISPATCHER_CONFIG="$PWD/hooks.d/examples/simulation.config.json" \
+    out/hookctl test linux-workstation prepare --xml hooks.d/examples/linux-workstation.xml
+}
+
+run_tests() {
+  local log status
+  log=$(mktemp)
+  dotnet build tests/HookDispatcher.Tests -c Release -nologo -v quiet
+  set +e
+  dotnet test --project tests/HookDispatcher.Tests -c Release --no-build 2>&1 | tee "$log"
+  status=${PIPESTATUS[0]}
+  set -e
+  local passed failed skipped
+  passed=$(awk '/^ *succeeded: /{print $2}' "$log" | tail -n 1)
+  failed=$(awk '/^ *failed: /{print $2}' "$log" | tail -n 1)
+  skipped=$(awk '/^ *skipped: /{print $2}' "$log" | tail -n 1)
+  rm -f "$log"
+  if [ -z "$passed" ]; then
+    echo "build.sh: the test run printed no summary (exit $status)" >&2
+    echo "0 passed, 1 failed"
+    return 1
+  fi
+  echo "${passed} passed, ${failed:-0} failed, ${skipped:-0} skipped"
+  [ "$status" -eq 0 ] && [ "${failed:-0}" -eq 0 ]
 }
 
 case "${1:-build}" in
   build) publish ;;
-  test)
-    publish
-    dotnet build tests/HookDispatcher.Tests -c Release -nologo -v quiet
-    dotnet test --project tests/HookDispatcher.Tests -c Release --no-build
-    ;;
-  *) echo "usage: $0 [build|test]" >&2; exit 2 ;;
+  run) publish; run_main_job ;;
+  test) publish; run_tests ;;
+  *) echo "usage: $0 [build|run|test]" >&2; exit 2 ;;
 esac

@@ -53,11 +53,11 @@ internal static class ConfigLoader
         {
             return fallback;
         }
-        if (!Path.IsPathRooted(value))
+        if (value.Length == 0)
         {
-            throw new ConfigException($"{file}: {key}: expected an absolute path, got \"{value}\"");
+            throw new ConfigException($"{file}: {key}: expected a path, got \"\"");
         }
-        return value;
+        return HookConfig.ResolveRelative(file, value);
     }
 
     private static TimeSpan LockTimeout(string file, string? value, TimeSpan fallback)

@@ -21,6 +21,10 @@ internal sealed record HookConfig(
         "/run/systemd/journal/socket",
         TimeSpan.FromSeconds(30));
 
+    /// <summary>A path from the config file: relative ones are taken from the file's own directory.</summary>
+    public static string ResolveRelative(string configFile, string value) =>
+        Path.IsPathRooted(value) ? value : Path.GetFullPath(Path.Join(Path.GetDirectoryName(Path.GetFullPath(configFile)), value));
+
     /// <summary>The config file in force: --config, else $HOOKDISPATCHER_CONFIG, else the default path.</summary>
     public static string ResolvePath(string? explicitPath) =>
         !string.IsNullOrEmpty(explicitPath) ? explicitPath

@@ -54,6 +54,12 @@ internal static class FastConfig
             // A broken config must not be ignored: the full path reports it.
             return null;
         }
-        return (rulesDir ?? defaults.RulesDir, stateDir ?? defaults.StateDir);
+        if (rulesDir == "" || stateDir == "")
+        {
+            return null;
+        }
+        return (
+            rulesDir is null ? defaults.RulesDir : HookConfig.ResolveRelative(configPath, rulesDir),
+            stateDir is null ? defaults.StateDir : HookConfig.ResolveRelative(configPath, stateDir));
     }
 }

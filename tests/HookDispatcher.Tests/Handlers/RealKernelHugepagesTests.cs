@@ -1,0 +1,83 @@
+using HookDispatcher.Engine;
+using HookDispatcher.Handlers.Hugepages;
+using HookDispatcher.Host;
+using HookDispatcher.Rules;
+using HookDispatcher.Tests.Support;
+using HookDispatcher.Values;
+using Shouldly;
+
+namespace HookDispatcher.Tests.Handlers;
+
+/// <summary>
+/// The hugepage handler on this machine's real kernel (the developers' and CI machines are VMs where we are
+/// root). Each test restores the pool count it found.
+/// </summary>
+[Collection(RealKernel.Collection)]
+public sealed class RealKernelHugepagesTests
+{
+    [Fact]
+    public void PagesAppearInProcMeminfoWhileHeldAndGoAwayOnRelease()
+    {
+        RealKernel.RequireRootWithHugepages();
+        using var dir = new TempDir();
+        var fs = new HostFs("/");
+        var pool = new HugepagePool(ByteSize.TwoMiB, null);
+        var original = pool.Read(fs);
+        var store = new StateStore(dir.Join("state"));
+        var executor = new Executor(fs, store, [new HugepagesHandler()], Fixtures.Log, TimeSpan.FromSeconds(5));
+        var rules = Fixtures.Rules(Fixtures.Hugepages(8));
+        var steps = new Planner([new HugepagesHandler()]).Plan(new PlanContext(Stage.Prepare, rules, Fixtures.Domain("real"), fs));
+        try
+        {
+            executor.Apply("real", null, "prepare begin", steps, undoStaleFirst: true);
+            MemInfo.Read(fs, "HugePages_Total").ShouldBe((ulong)(original + 8));
+            executor.Release("real").ShouldBeEmpty();
+            MemInfo.Read(fs, "HugePages_Total").ShouldBe((ulong)original);
+        }
+        finally
+        {
+            pool.Write(fs, original);
+        }
+    }
+
+    [Fact]
+    public void TheSeedRecipeKnobsAreAcceptedByTheKernel()
+    {
+        RealKernel.RequireRootWithHugepages();
+        using var dir = new TempDir();
+        var fs = new HostFs("/");
+        var pool = new HugepagePool(ByteSize.TwoMiB, null);
+        var original = pool.Read(fs);
+        var executor = new Executor(fs, new StateStore(dir.Join("state")), [new HugepagesHandler()], Fixtures.Log, TimeSpan.FromSeconds(5));
+        var rules = Fixtures.Rules(Fixtures.Hugepages(4, drop: Escalation.Always, compact: Escalation.Always));
+        var steps = new Planner([new HugepagesHandler()]).Plan(new PlanContext(Stage.Prepare, rules, Fixtures.Domain("recipe"), fs));
+        try
+        {
+            executor.Apply("recipe", null, "prepare begin", steps, undoStaleFirst: true);
+            pool.Read(fs).ShouldBe(original + 4);
+        }
+        finally
+        {
+            executor.Release("recipe");
+            pool.Write(fs, original);
+        }
+        pool.Read(fs).ShouldBe(original);
+    }
+}
+
+internal static class RealKernel
+{
+    /// <summary>Tests that change the real hugepage pool run one at a time.</summary>
+    public const string Collection = "real kernel";
+
+    public static void RequireRootWithHugepages()
+    {
+        if (Host.LibC.GetEuid() != 0 || !File.Exists("/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"))
+        {
+            Assert.Skip("needs root and a kernel with 2048kB hugepages");
+        }
+    }
+}
+
+[CollectionDefinition(RealKernel.Collection, DisableParallelization = true)]
+public sealed class RealKernelCollection;

@@ -1,0 +1,83 @@
+using System.Globalization;
+using HookDispatcher.Host;
+
+namespace HookDispatcher.Tests.Support;
+
+/// <summary>
+/// An in-memory /sys + /proc with just enough kernel behaviour for the hugepage pool: a write to nr_hugepages is
+/// granted up to <see cref="Grantable"/> pages, which the test or compact_memory/drop_caches can raise.
+/// Every write is logged; <see cref="FailOn"/> injects an errno at one path.
+/// </summary>
+internal sealed class SimHostFs : IHostFs
+{
+    public const string Pool2M = "/sys/kernel/mm/hugepages/hugepages-2048kB";
+    public const string Nr2M = Pool2M + "/nr_hugepages";
+
+    private readonly Dictionary<string, string> _files = new(StringComparer.Ordinal);
+
+    public SimHostFs(long grantable = 100_000, ulong memTotalKb = 24UL * 1024 * 1024)
+    {
+        Grantable = grantable;
+        _files[Nr2M] = "0\n";
+        _files[Pool2M + "/free_hugepages"] = "0\n";
+        _files["/proc/sys/vm/drop_caches"] = "0\n";
+        _files["/proc/sys/vm/compact_memory"] = "";
+        _files["/proc/meminfo"] = $"MemTotal:       {memTotalKb} kB\nMemFree:        1000 kB\n";
+    }
+
+    public string Root => "/";
+
+    /// <summary>The most pages the pool can reach right now.</summary>
+    public long Grantable { get; set; }
+
+    /// <summary>How much each compaction / cache drop raises <see cref="Grantable"/>.</summary>
+    public long CompactGain { get; set; }
+
+    public long DropGain { get; set; }
+
+    public List<(string Path, string Value)> Writes { get; } = [];
+
+    public (string Path, int Errno)? FailOn { get; set; }
+
+    public long Pages => long.Parse(_files[Nr2M].Trim(), CultureInfo.InvariantCulture);
+
+    public void Set(string path, string content) => _files[path] = content;
+
+    public string Resolve(string absolutePath) => absolutePath;
+
+    public bool Exists(string absolutePath) =>
+        _files.ContainsKey(absolutePath) || _files.Keys.Any(k => k.StartsWith(absolutePath.TrimEnd('/') + "/", StringComparison.Ordinal));
+
+    public string ReadText(string absolutePath) =>
+        _files.TryGetValue(absolutePath, out var text) ? text : throw new HostIoException("read", absolutePath, null, Errno.ENOENT);
+
+    public void WriteText(string absolutePath, string value)
+    {
+        if (FailOn is { } fail && fail.Path == absolutePath)
+        {
+            throw new HostIoException("write", absolutePath, value, fail.Errno);
+        }
+        if (!_files.ContainsKey(absolutePath))
+        {
+            throw new HostIoException("write", absolutePath, value, Errno.ENOENT);
+        }
+        Writes.Add((absolutePath, value));
+        switch (absolutePath)
+        {
+            case Nr2M:
+                var asked = long.Parse(value, CultureInfo.InvariantCulture);
+                // Shrinking always works; growing stops where the kernel finds no more contiguous memory.
+                _files[Nr2M] = (asked <= Pages ? asked : Math.Min(asked, Math.Max(Grantable, Pages))) + "\n";
+                break;
+            case "/proc/sys/vm/compact_memory":
+                Grantable += CompactGain;
+                break;
+            case "/proc/sys/vm/drop_caches":
+                Grantable += DropGain;
+                break;
+            default:
+                _files[absolutePath] = value;
+                break;
+        }
+    }
+}

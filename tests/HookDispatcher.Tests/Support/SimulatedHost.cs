@@ -1,0 +1,86 @@
+using System.Text.Json;
+
+namespace HookDispatcher.Tests.Support;
+
+/// <summary>
+/// A host for the real binary: a copied /sys + /proc tree (hostRoot), a rules directory, a state directory and a
+/// config file pointing at them, with a journald-protocol socket to catch log datagrams.
+/// </summary>
+internal sealed class SimulatedHost : IDisposable
+{
+    public const string Nr2M = "sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages";
+
+    private readonly TempDir _dir = new();
+
+    public SimulatedHost()
+    {
+        Directory.CreateDirectory(RulesDir);
+        Write(Nr2M, "0\n");
+        Write("sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages", "0\n");
+        Write("proc/sys/vm/drop_caches", "0\n");
+        Write("proc/sys/vm/compact_memory", "\n");
+        Write("proc/meminfo", "MemTotal:       4000000 kB\n");
+        File.WriteAllText(ConfigPath, JsonSerializer.Serialize(new Dictionary<string, string>
+        {
+            ["rulesDir"] = RulesDir,
+            ["stateDir"] = StateDir,
+            ["hostRoot"] = HostRoot,
+            ["journalSocket"] = JournalSocket,
+        }));
+    }
+
+    public string HostRoot => _dir.Join("root");
+
+    public string RulesDir => _dir.Join("hooks.d");
+
+    public string StateDir => _dir.Join("state");
+
+    public string ConfigPath => _dir.Join("config.json");
+
+    public string JournalSocket => _dir.Join("journal.socket");
+
+    public string Path => _dir.Path;
+
+    public Dictionary<string, string> Env => new() { ["HOOKDISPATCHER_CONFIG"] = ConfigPath };
+
+    public void Write(string relative, string content)
+    {
+        var path = System.IO.Path.Join(HostRoot, relative);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, content);
+    }
+
+    public string Read(string relative) => File.ReadAllText(System.IO.Path.Join(HostRoot, relative));
+
+    public void Rule(string domain, string json) => File.WriteAllText(System.IO.Path.Join(RulesDir, domain + ".json"), json);
+
+    public string StateFile(string domain) => System.IO.Path.Join(StateDir, domain + ".json");
+
+    /// <summary>The hook as libvirt calls it: through a link named "qemu".</summary>
+    public HookProcess.Result Hook(string domain, string op, string sub, string? xml = null, string extra = "-")
+    {
+        var link = _dir.Join("hooks", "qemu");
+        if (!File.Exists(link))
+        {
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(link)!);
+            File.CreateSymbolicLink(link, HookProcess.Binary);
+        }
+        return HookProcess.Run(link, [domain, op, sub, extra], xml, Env);
+    }
+
+    public HookProcess.Result Ctl(params string[] args) => HookProcess.Run(HookProcess.Binary, args, null, Env);
+
+    public static string DomainXml(string name, int memoryMiB = 64, bool hugepages = true) =>
+        $"""
+        <domain type='qemu'>
+          <name>{name}</name>
+          <uuid>6f1b1c2a-1d5e-4b8a-9a51-0c2f5d7e8a90</uuid>
+          <memory unit='MiB'>{memoryMiB}</memory>
+          {(hugepages ? "<memoryBacking><hugepages/></memoryBacking>" : "")}
+          <vcpu>1</vcpu>
+          <os><type arch='x86_64' machine='pc'>hvm</type></os>
+        </domain>
+        """;
+
+    public void Dispose() => _dir.Dispose();
+}
