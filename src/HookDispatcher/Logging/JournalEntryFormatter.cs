@@ -54,7 +54,7 @@ internal static class JournalEntryFormatter
         return line.ToString().ReplaceLineEndings(" ");
     }
 
-    public static string Priority(LogEventLevel level) => level switch
+    private static string Priority(LogEventLevel level) => level switch
     {
         LogEventLevel.Verbose or LogEventLevel.Debug => "7",
         LogEventLevel.Information => "6",

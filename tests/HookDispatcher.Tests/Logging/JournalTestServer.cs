@@ -90,7 +90,7 @@ internal sealed class JournalTestServer : IDisposable
             throw new IOException($"Expected one SCM_RIGHTS fd, got level {level}, type {type}");
         }
         using var memfd = new SafeFileHandle(Marshal.ReadInt32(control, 16), ownsHandle: true);
-        var seals = TestSocketNative.Fcntl(memfd.DangerousGetHandle(), TestSocketNative.FGetSeals, 0);
+        var seals = TestSocketNative.Fcntl((int)memfd.DangerousGetHandle(), TestSocketNative.FGetSeals, 0);
         // The sender's writes moved the shared file offset to the end; read from 0 explicitly.
         var payload = new byte[RandomAccess.GetLength(memfd)];
         var read = 0;

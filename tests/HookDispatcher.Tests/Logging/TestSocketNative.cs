@@ -37,5 +37,5 @@ internal static class TestSocketNative
     public static extern IntPtr RecvMsg(IntPtr socket, ref MsgHdr message, int flags);
 
     [DllImport("libc", EntryPoint = "fcntl", SetLastError = true)]
-    public static extern int Fcntl(IntPtr fd, int command, int argument);
+    public static extern int Fcntl(int fd, int command, int argument);
 }
