@@ -67,7 +67,9 @@ internal static partial class RuleValues
         {
             return null;
         }
-        if (node.Kind == RuleNodeKind.String && ByteSize.TryParsePageSize(node.Text, out var bytes))
+        // The kernel writes "2048kB" meaning KiB (hugepages-2048kB); ByteSize reads libvirt's "KB" as 1000.
+        var text = node.Text.EndsWith("kB", StringComparison.Ordinal) ? node.Text[..^2] + "KiB" : node.Text;
+        if (node.Kind == RuleNodeKind.String && ByteSize.TryParsePageSize(text, out var bytes))
         {
             value = bytes;
             return null;
