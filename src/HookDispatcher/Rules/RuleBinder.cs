@@ -36,8 +36,11 @@ internal static class RuleBinder
             SingleGpu(gpu.Section(
                 "singleGpu", "stopUnits", "unbindVtConsoles", "unbindEfiFramebuffer", "unloadModules")),
             gpu.Get("at", Stage.Prepare, RuleValues.Stage));
-        // Only when nothing was listed: bad addresses already have their own errors.
-        if ((gpu.Node.Member("devices")?.Value.Items.Count ?? 0) == 0 && !rule.FromDomainXml)
+        // Only when the file really lists nothing: a bad "devices" or "fromDomainXml" already has its own error.
+        var devices = gpu.Node.Member("devices")?.Value;
+        var fromXml = gpu.Node.Member("fromDomainXml")?.Value;
+        if (devices is null or { Kind: RuleNodeKind.Array, Items.Count: 0 } &&
+            fromXml is null or { Kind: RuleNodeKind.False })
         {
             gpu.Error("no GPU to pass through: list \"devices\" or set \"fromDomainXml\": true");
         }
