@@ -95,10 +95,10 @@ internal sealed class RuleLoader
         }
         if (merged is null)
         {
-            return new RuleLoadResult(null, errors);
+            return new RuleLoadResult(null, InFileOrder(errors, files));
         }
         var rules = RuleBinder.Bind(merged, files, errors);
-        return errors.Count == 0 ? new RuleLoadResult(rules, errors) : new RuleLoadResult(null, errors);
+        return errors.Count == 0 ? new RuleLoadResult(rules, errors) : new RuleLoadResult(null, InFileOrder(errors, files));
     }
 
     private static RuleNode? ReadTree(string file, List<RuleError> errors)
@@ -141,6 +141,13 @@ internal sealed class RuleLoader
         }
         return content.ToArray();
     }
+
+    /// <summary>Binding finds errors section by section; people read them top to bottom, file by file.</summary>
+    private static List<RuleError> InFileOrder(List<RuleError> errors, IReadOnlyList<string> files) => errors
+        .OrderBy(e => files.TakeWhile(f => f != e.File).Count())
+        .ThenBy(e => e.Line)
+        .ThenBy(e => e.Column)
+        .ToList();
 
     private static string DropInDirectory(string rulesDir, string domain) => Path.Combine(rulesDir, domain + ".d");
 }

@@ -42,15 +42,16 @@ internal sealed class RuleTreeReader
     private RuleNode? ReadRoot()
     {
         var start = _bytes.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0;
+        if (_bytes.AsSpan(start).Trim(" \t\r\n"u8).IsEmpty)
+        {
+            Add(start, "file is empty");
+            return null;
+        }
         var reader = new Utf8JsonReader(_bytes.AsSpan(start), Options);
         var errorOffset = start;
         try
         {
-            if (!reader.Read())
-            {
-                Add(start, "file is empty");
-                return null;
-            }
+            reader.Read();
             var root = ReadValue(ref reader, start, RulePath.Root);
             errorOffset = start + (int)reader.BytesConsumed;
             // Reading past the root value makes the reader reject trailing garbage.
