@@ -12,7 +12,8 @@ internal static class RuleBinder
 
     public static RuleSet Bind(RuleNode root, IReadOnlyList<string> sources, List<RuleError> errors)
     {
-        var top = new RuleObjectReader(root, RulePath.Root, errors, "gpu", "hugepages", "cpuIsolation", "sleepInhibitor");
+        var top = new RuleObjectReader(
+            root, RulePath.Root, errors, "gpu", "hugepages", "cpuIsolation", "sleepInhibitor");
         return new RuleSet(
             sources,
             Gpu(top.Section("gpu", "devices", "fromDomainXml", "wholeIommuGroup", "driver", "singleGpu", "at")),

@@ -46,8 +46,8 @@ internal static class RuleFileGuard
         }
         if (uid != 0 || (mode & GroupOrOtherWrite) != 0)
         {
-            errors.Add(Error(path, FormattableString.Invariant(
-                $"refused: must be owned by root and not writable by group or others (owner uid {uid}, mode {RuleFileStat.Octal(mode)})")));
+            var found = FormattableString.Invariant($"owner uid {uid}, mode {RuleFileStat.Octal(mode)}");
+            errors.Add(Error(path, $"refused: must be owned by root and not writable by group or others ({found})"));
             return false;
         }
         return true;

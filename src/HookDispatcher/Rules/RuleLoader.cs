@@ -98,7 +98,9 @@ internal sealed class RuleLoader
             return new RuleLoadResult(null, InFileOrder(errors, files));
         }
         var rules = RuleBinder.Bind(merged, files, errors);
-        return errors.Count == 0 ? new RuleLoadResult(rules, errors) : new RuleLoadResult(null, InFileOrder(errors, files));
+        return errors.Count == 0
+            ? new RuleLoadResult(rules, errors)
+            : new RuleLoadResult(null, InFileOrder(errors, files));
     }
 
     private static RuleNode? ReadTree(string file, List<RuleError> errors)

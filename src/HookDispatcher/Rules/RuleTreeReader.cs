@@ -94,7 +94,8 @@ internal sealed class RuleTreeReader
                     }
                     else
                     {
-                        _errors.Add(new RuleError(_file, keyLine, keyColumn, path, $"duplicate key {RuleNode.Quote(name)}"));
+                        var duplicate = $"duplicate key {RuleNode.Quote(name)}";
+                        _errors.Add(new RuleError(_file, keyLine, keyColumn, path, duplicate));
                     }
                 }
                 return RuleNode.Object(members, _file, line, column);
@@ -108,7 +109,8 @@ internal sealed class RuleTreeReader
             case JsonTokenType.String:
                 return RuleNode.Scalar(RuleNodeKind.String, reader.GetString()!, _file, line, column);
             case JsonTokenType.Number:
-                return RuleNode.Scalar(RuleNodeKind.Number, Encoding.UTF8.GetString(reader.ValueSpan), _file, line, column);
+                var number = Encoding.UTF8.GetString(reader.ValueSpan);
+                return RuleNode.Scalar(RuleNodeKind.Number, number, _file, line, column);
             case JsonTokenType.True:
                 return RuleNode.Scalar(RuleNodeKind.True, "true", _file, line, column);
             case JsonTokenType.False:

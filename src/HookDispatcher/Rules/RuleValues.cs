@@ -161,7 +161,8 @@ internal static partial class RuleValues
                long.TryParse(node.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
     }
 
-    [GeneratedRegex(@"^[A-Za-z0-9:_.\\@-]+\.(service|socket|device|mount|automount|swap|target|path|timer|slice|scope)\z")]
+    [GeneratedRegex(
+        @"^[A-Za-z0-9:_.\\@-]+\.(service|socket|device|mount|automount|swap|target|path|timer|slice|scope)\z")]
     private static partial Regex UnitPattern();
 
     [GeneratedRegex(@"^[A-Za-z0-9:_.\\@-]+\.(slice|scope|service)\z")]
