@@ -1,0 +1,83 @@
+using HookDispatcher.Values;
+
+namespace HookDispatcher.Rules;
+
+/// <summary>
+/// Binds a merged rule tree to <see cref="RuleSet"/> by hand (no reflection under native AOT), collecting every
+/// error. Defaults live here and in hooks.d/rules.schema.json; keep the two in step.
+/// </summary>
+internal static class RuleBinder
+{
+    private static readonly string[] DefaultIsolatedUnits = ["system.slice", "user.slice", "init.scope"];
+
+    public static RuleSet Bind(RuleNode root, IReadOnlyList<string> sources, List<RuleError> errors)
+    {
+        var top = new RuleObjectReader(
+            root, RulePath.Root, errors, "gpu", "hugepages", "cpuIsolation", "sleepInhibitor");
+        return new RuleSet(
+            sources,
+            Gpu(top.Section("gpu", "devices", "fromDomainXml", "wholeIommuGroup", "driver", "singleGpu", "at")),
+            Hugepages(top.Section(
+                "hugepages", "pageSize", "count", "node", "dropCaches", "compactMemory", "attempts", "at")),
+            CpuIsolation(top.Section("cpuIsolation", "hostCpus", "units", "at")),
+            SleepInhibitor(top.Section("sleepInhibitor", "what", "why", "at")));
+    }
+
+    private static GpuRule? Gpu(RuleObjectReader? gpu)
+    {
+        if (gpu is null)
+        {
+            return null;
+        }
+        var rule = new GpuRule(
+            gpu.List<PciAddress>("devices", [], RuleValues.Pci),
+            gpu.Get("fromDomainXml", false, RuleValues.Bool),
+            gpu.Get("wholeIommuGroup", true, RuleValues.Bool),
+            gpu.Get("driver", "vfio-pci", RuleValues.NonEmptyString),
+            SingleGpu(gpu.Section(
+                "singleGpu", "stopUnits", "unbindVtConsoles", "unbindEfiFramebuffer", "unloadModules")),
+            gpu.Get("at", Stage.Prepare, RuleValues.Stage));
+        // Only when the file really lists nothing: a bad "devices" or "fromDomainXml" already has its own error.
+        var devices = gpu.Node.Member("devices")?.Value;
+        var fromXml = gpu.Node.Member("fromDomainXml")?.Value;
+        if (devices is null or { Kind: RuleNodeKind.Array, Items.Count: 0 } &&
+            fromXml is null or { Kind: RuleNodeKind.False })
+        {
+            gpu.Error("no GPU to pass through: list \"devices\" or set \"fromDomainXml\": true");
+        }
+        return rule;
+    }
+
+    private static SingleGpuRule? SingleGpu(RuleObjectReader? single) => single is null
+        ? null
+        : new SingleGpuRule(
+            single.List<string>("stopUnits", [], RuleValues.UnitName),
+            single.Get("unbindVtConsoles", true, RuleValues.Bool),
+            single.Get("unbindEfiFramebuffer", true, RuleValues.Bool),
+            single.List<string>("unloadModules", [], RuleValues.ModuleName));
+
+    private static HugepagesRule? Hugepages(RuleObjectReader? pages) => pages is null
+        ? null
+        : new HugepagesRule(
+            pages.Get<ulong?>("pageSize", null, RuleValues.PageSize),
+            pages.Get<ulong?>("count", null, RuleValues.Count),
+            pages.Node.Member("node") is null ? null : (int)pages.Get("node", 0L, RuleValues.Integer(0, 1023)),
+            pages.Get("dropCaches", Escalation.IfShort, RuleValues.Escalation),
+            pages.Get("compactMemory", Escalation.IfShort, RuleValues.Escalation),
+            (int)pages.Get("attempts", 5L, RuleValues.Integer(1, 100)),
+            pages.Get("at", Stage.Prepare, RuleValues.Stage));
+
+    private static CpuIsolationRule? CpuIsolation(RuleObjectReader? cpus) => cpus is null
+        ? null
+        : new CpuIsolationRule(
+            cpus.Get<CpuSet?>("hostCpus", null, RuleValues.HostCpus),
+            cpus.List<string>("units", DefaultIsolatedUnits, RuleValues.SliceOrScope),
+            cpus.Get("at", Stage.Started, RuleValues.Stage));
+
+    private static SleepInhibitorRule? SleepInhibitor(RuleObjectReader? sleep) => sleep is null
+        ? null
+        : new SleepInhibitorRule(
+            sleep.Get("what", "sleep", RuleValues.InhibitWhat),
+            sleep.Get("why", "libvirt domain {domain} is running", RuleValues.NonEmptyString),
+            sleep.Get("at", Stage.Prepare, RuleValues.Stage));
+}

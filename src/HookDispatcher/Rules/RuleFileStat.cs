@@ -1,0 +1,74 @@
+using System.Runtime.InteropServices;
+
+namespace HookDispatcher.Rules;
+
+/// <summary>
+/// Owner, mode and size of a path, and its canonical form. .NET exposes the mode but not the owner, and
+/// Path.GetFullPath does not resolve symlinks in parent directories, hence libc. Offsets are x86_64 struct stat.
+/// </summary>
+internal static unsafe partial class RuleFileStat
+{
+    public const uint TypeMask = 0xF000; // S_IFMT
+    public const uint Directory = 0x4000; // S_IFDIR
+    public const uint Regular = 0x8000; // S_IFREG
+
+    private const int StatSize = 144;
+    private const int ModeOffset = 24;
+    private const int UidOffset = 28;
+    private const int SizeOffset = 48;
+
+    /// <summary>stat(2), following symlinks. Returns null on success, else the errno name.</summary>
+    public static string? TryStat(string path, out uint mode, out uint uid, out long size)
+    {
+        var buffer = stackalloc byte[StatSize];
+        mode = uid = 0;
+        size = 0;
+        if (Stat(path, buffer) != 0)
+        {
+            return ErrnoName(Marshal.GetLastPInvokeError());
+        }
+        mode = *(uint*)(buffer + ModeOffset);
+        uid = *(uint*)(buffer + UidOffset);
+        size = *(long*)(buffer + SizeOffset);
+        return null;
+    }
+
+    /// <summary>realpath(3): every symlink resolved. Returns null on success, else the errno name.</summary>
+    public static string? TryRealPath(string path, out string resolved)
+    {
+        resolved = path;
+        var result = RealPath(path, 0);
+        if (result == 0)
+        {
+            return ErrnoName(Marshal.GetLastPInvokeError());
+        }
+        try
+        {
+            resolved = Marshal.PtrToStringUTF8(result) ?? path;
+            return null;
+        }
+        finally
+        {
+            NativeMemory.Free((void*)result);
+        }
+    }
+
+    public static string Octal(uint mode) => "0" + Convert.ToString(mode & 0xFFF, 8);
+
+    private static string ErrnoName(int errno) => errno switch
+    {
+        1 => "EPERM",
+        2 => "ENOENT",
+        13 => "EACCES",
+        20 => "ENOTDIR",
+        36 => "ENAMETOOLONG",
+        40 => "ELOOP",
+        _ => FormattableString.Invariant($"errno {errno}"),
+    };
+
+    [LibraryImport("libc", EntryPoint = "stat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Stat(string path, byte* buffer);
+
+    [LibraryImport("libc", EntryPoint = "realpath", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint RealPath(string path, nint resolved);
+}

@@ -1,0 +1,173 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using HookDispatcher.Values;
+
+namespace HookDispatcher.Rules;
+
+/// <summary>The converters rule members use; each error message quotes the offending value.</summary>
+internal static partial class RuleValues
+{
+    private static readonly string[] InhibitKinds =
+    [
+        "shutdown", "sleep", "idle", "handle-power-key", "handle-suspend-key", "handle-hibernate-key",
+        "handle-lid-switch",
+    ];
+
+    public static string Expected(string what, RuleNode node) => $"expected {what}, got {node.Describe()}";
+
+    public static string? Bool(RuleNode node, out bool value)
+    {
+        value = node.Kind == RuleNodeKind.True;
+        return node.Kind is RuleNodeKind.True or RuleNodeKind.False ? null : Expected("true or false", node);
+    }
+
+    public static string? NonEmptyString(RuleNode node, out string value)
+    {
+        value = node.Text;
+        return node.Kind == RuleNodeKind.String && node.Text.Length > 0 ? null : Expected("a non-empty string", node);
+    }
+
+    public static string? Stage(RuleNode node, out Stage value) => Choice(node, out value,
+        ("prepare", Rules.Stage.Prepare), ("start", Rules.Stage.Start), ("started", Rules.Stage.Started));
+
+    public static string? Escalation(RuleNode node, out Escalation value) => Choice(node, out value,
+        ("ifShort", Rules.Escalation.IfShort), ("always", Rules.Escalation.Always), ("never", Rules.Escalation.Never));
+
+    /// <summary>An integer literal within [min, max]; fractions, exponents and huge numbers are refused.</summary>
+    public static RuleConverter<long> Integer(long min, long max) => (RuleNode node, out long value) =>
+        IsInteger(node, out value) && value >= min && value <= max
+            ? null
+            : Expected(FormattableString.Invariant($"an integer {min}..{max}"), node);
+
+    /// <summary>"auto" (null) or an integer 1..2^31.</summary>
+    public static string? Count(RuleNode node, out ulong? value)
+    {
+        const long max = 1L << 31;
+        value = null;
+        if (node.Kind == RuleNodeKind.String && node.Text == "auto")
+        {
+            return null;
+        }
+        if (IsInteger(node, out var number) && number >= 1 && number <= max)
+        {
+            value = (ulong)number;
+            return null;
+        }
+        var limit = IsInteger(node, out number) && number > max
+            ? FormattableString.Invariant($" (at most {max})")
+            : "";
+        return Expected("\"auto\" or a positive integer", node) + limit;
+    }
+
+    /// <summary>"auto" (null) or a hugepage size the kernel offers on x86_64.</summary>
+    public static string? PageSize(RuleNode node, out ulong? value)
+    {
+        value = null;
+        if (node.Kind == RuleNodeKind.String && node.Text == "auto")
+        {
+            return null;
+        }
+        // The kernel writes "2048kB" meaning KiB (hugepages-2048kB); ByteSize reads libvirt's "KB" as 1000.
+        var text = node.Text.EndsWith("kB", StringComparison.Ordinal) ? node.Text[..^2] + "KiB" : node.Text;
+        if (node.Kind == RuleNodeKind.String && ByteSize.TryParsePageSize(text, out var bytes))
+        {
+            value = bytes;
+            return null;
+        }
+        return Expected("\"auto\", \"2M\" or \"1G\"", node);
+    }
+
+    /// <summary>"auto" (null) or a non-empty CPU list.</summary>
+    public static string? HostCpus(RuleNode node, out CpuSet? value)
+    {
+        value = null;
+        if (node.Kind != RuleNodeKind.String)
+        {
+            return Expected("\"auto\" or a CPU list like \"0-3,8\"", node);
+        }
+        if (node.Text == "auto")
+        {
+            return null;
+        }
+        if (!CpuSet.TryParse(node.Text, out var set, out var error))
+        {
+            return Expected("\"auto\" or a CPU list like \"0-3,8\"", node) + $" ({error})";
+        }
+        if (set.IsEmpty)
+        {
+            return $"empty host CPU set {node.Describe()}: the host needs at least one CPU";
+        }
+        value = set;
+        return null;
+    }
+
+    public static string? Pci(RuleNode node, out PciAddress value)
+    {
+        value = default;
+        return node.Kind == RuleNodeKind.String && PciAddress.TryParse(node.Text, out value)
+            ? null
+            : Expected("a PCI address like \"0000:0a:00.0\"", node);
+    }
+
+    public static string? UnitName(RuleNode node, out string value) =>
+        Matching(node, UnitPattern(), "a systemd unit name like \"display-manager.service\"", out value);
+
+    public static string? SliceOrScope(RuleNode node, out string value) =>
+        Matching(node, SliceOrScopePattern(), "a unit name ending in .slice, .scope or .service", out value);
+
+    public static string? ModuleName(RuleNode node, out string value) =>
+        Matching(node, ModulePattern(), "a kernel module name like \"nvidia_drm\"", out value);
+
+    /// <summary>logind's "what": a colon-separated list of lock kinds.</summary>
+    public static string? InhibitWhat(RuleNode node, out string value)
+    {
+        value = node.Text;
+        if (node.Kind != RuleNodeKind.String)
+        {
+            return Expected("a colon-separated list like \"sleep:idle\"", node);
+        }
+        var unknown = node.Text.Split(':').FirstOrDefault(k => !InhibitKinds.Contains(k, StringComparer.Ordinal));
+        return unknown is null
+            ? null
+            : Expected($"a colon-separated list of {string.Join(", ", InhibitKinds)}", node) +
+              $" ({RuleNode.Quote(unknown)} is not one of them)";
+    }
+
+    private static string? Choice<T>(RuleNode node, out T value, params (string Name, T Value)[] options)
+    {
+        foreach (var (name, option) in options)
+        {
+            if (node.Kind == RuleNodeKind.String && node.Text == name)
+            {
+                value = option;
+                return null;
+            }
+        }
+        value = options[0].Value;
+        var names = options.Select(o => RuleNode.Quote(o.Name)).ToArray();
+        return Expected($"{string.Join(", ", names[..^1])} or {names[^1]}", node);
+    }
+
+    private static string? Matching(RuleNode node, Regex pattern, string what, out string value)
+    {
+        value = node.Text;
+        return node.Kind == RuleNodeKind.String && pattern.IsMatch(node.Text) ? null : Expected(what, node);
+    }
+
+    private static bool IsInteger(RuleNode node, out long value)
+    {
+        value = 0;
+        return node.Kind == RuleNodeKind.Number &&
+               long.TryParse(node.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
+    }
+
+    [GeneratedRegex(
+        @"^[A-Za-z0-9:_.\\@-]+\.(service|socket|device|mount|automount|swap|target|path|timer|slice|scope)\z")]
+    private static partial Regex UnitPattern();
+
+    [GeneratedRegex(@"^[A-Za-z0-9:_.\\@-]+\.(slice|scope|service)\z")]
+    private static partial Regex SliceOrScopePattern();
+
+    [GeneratedRegex(@"^[A-Za-z0-9_-]+\z")]
+    private static partial Regex ModulePattern();
+}
