@@ -55,6 +55,7 @@ internal static partial class DomainXmlReader
         }
         catch (XmlException e)
         {
+            // A prohibited DTD comes without a position (LineNumber 0); then the message has none either.
             var reason = PositionSuffix().Replace(e.Message, "");
             throw new DomainXmlException(sourceName, reason, e.LineNumber, e.LinePosition, e);
         }
