@@ -37,7 +37,6 @@ internal static partial class DomainXmlReader
     {
         DtdProcessing = DtdProcessing.Prohibit,
         XmlResolver = null,
-        MaxCharactersFromEntities = 0,
         IgnoreComments = true,
         IgnoreProcessingInstructions = true,
         CloseInput = false,
