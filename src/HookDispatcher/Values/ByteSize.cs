@@ -8,16 +8,17 @@ internal static class ByteSize
     /// <summary>
     /// Multiplier for a libvirt unit attribute (<c>&lt;memory unit=…&gt;</c>): b/bytes, KB (1000), k/KiB (1024),
     /// MB, M/MiB, GB, G/GiB, TB, T/TiB, PB, P/PiB, EB, E/EiB. libvirt's default unit is KiB. Case as libvirt: the
-    /// decimal "B" forms are case-insensitive in libvirt, so are the binary ones.
+    /// decimal "B" forms are case-insensitive in libvirt, so are the binary ones. An empty unit is the default, as
+    /// libvirt reads <c>unit=''</c> as absent.
     /// </summary>
     public static bool TryUnitMultiplier(string? unit, out ulong multiplier)
     {
         multiplier = 0;
-        var u = (unit ?? "KiB").Trim().ToLowerInvariant();
+        var u = string.IsNullOrWhiteSpace(unit) ? "kib" : unit.Trim().ToLowerInvariant();
         const ulong K = 1024;
         multiplier = u switch
         {
-            "b" or "bytes" => 1,
+            "b" or "byte" or "bytes" => 1,
             "kb" => 1000,
             "k" or "kib" => K,
             "mb" => 1000UL * 1000,
@@ -73,7 +74,18 @@ internal static class ByteSize
         {
             return false;
         }
-        return TryScale(t[..split], t[split..], out bytes) && (bytes == TwoMiB || bytes == OneGiB);
+        // The kernel's "kB" (hugepages-2048kB, /proc/meminfo) means KiB, not libvirt's decimal KB.
+        var unit = t[split..].Trim();
+        if (unit.Equals("kB", StringComparison.OrdinalIgnoreCase))
+        {
+            unit = "KiB";
+        }
+        if (TryScale(t[..split], unit, out bytes) && (bytes == TwoMiB || bytes == OneGiB))
+        {
+            return true;
+        }
+        bytes = 0;
+        return false;
     }
 
     public const ulong TwoMiB = 2UL * 1024 * 1024;

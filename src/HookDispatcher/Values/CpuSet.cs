@@ -21,7 +21,16 @@ internal sealed class CpuSet : IEquatable<CpuSet>
 
     public int Count => _cpus.Length;
 
-    public static CpuSet Of(IEnumerable<int> cpus) => new(cpus.Distinct().Order().ToArray());
+    /// <summary>A set of the given CPUs; each must lie in 0..<see cref="MaxCpu"/> (ToMask and ToString rely on it).</summary>
+    public static CpuSet Of(IEnumerable<int> cpus)
+    {
+        var sorted = cpus.Distinct().Order().ToArray();
+        if (sorted.Length > 0 && (sorted[0] < 0 || sorted[^1] > MaxCpu))
+        {
+            throw new ArgumentOutOfRangeException(nameof(cpus), $"CPU numbers must lie in 0-{MaxCpu}");
+        }
+        return new CpuSet(sorted);
+    }
 
     /// <summary>Parses list syntax; returns false with a one-line reason on bad input.</summary>
     public static bool TryParse(string? text, out CpuSet set, out string error)

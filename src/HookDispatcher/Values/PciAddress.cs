@@ -24,6 +24,47 @@ internal readonly record struct PciAddress(ushort Segment, byte Bus, byte Slot, 
         return true;
     }
 
+    /// <summary>
+    /// The four attributes of libvirt's <c>&lt;address domain='0x0000' bus='0x0a' slot='0x00' function='0x1'/&gt;</c>,
+    /// hexadecimal with or without <c>0x</c>; returns false with a one-line reason quoting the bad attribute.
+    /// </summary>
+    public static bool TryFromParts(
+        string? domain, string? bus, string? slot, string? function, out PciAddress address, out string error)
+    {
+        address = default;
+        if (!TryPart("domain", domain, 0xffff, out var d, out error) || !TryPart("bus", bus, 0xff, out var b, out error) ||
+            !TryPart("slot", slot, 0x1f, out var s, out error) || !TryPart("function", function, 7, out var f, out error))
+        {
+            return false;
+        }
+        address = new PciAddress((ushort)d, (byte)b, (byte)s, (byte)f);
+        return true;
+    }
+
+    private static bool TryPart(string name, string? text, int max, out int value, out string error)
+    {
+        value = 0;
+        error = "";
+        if (text is null)
+        {
+            error = $"PCI address has no '{name}' attribute";
+            return false;
+        }
+        var digits = text.AsSpan().Trim();
+        if (digits.StartsWith("0x", StringComparison.OrdinalIgnoreCase))
+        {
+            digits = digits[2..];
+        }
+        // Eight digits at most keeps the int from overflowing; leading zeros are fine.
+        if (digits.Length is 0 or > 8 || !TryHex(digits, out value) || value < 0 || value > max)
+        {
+            error = $"PCI address {name} '{text}' is not a hex number 0x0-0x{max:x}";
+            value = 0;
+            return false;
+        }
+        return true;
+    }
+
     private static bool TryHex(ReadOnlySpan<char> span, out int value)
     {
         value = 0;

@@ -1,0 +1,119 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using System.Xml;
+using System.Xml.Linq;
+using HookDispatcher.Values;
+
+namespace HookDispatcher.Domain;
+
+/// <summary>
+/// Reads the fields the dispatcher needs from libvirt's live domain XML (the hook's stdin). Anything wrong with the
+/// input surfaces as a <see cref="DomainXmlException"/> naming the source, line and column.
+/// </summary>
+internal static partial class DomainXmlReader
+{
+    /// <summary>A live domain XML is a few KiB; anything this large is not libvirt talking.</summary>
+    public const int MaxBytes = 4 * 1024 * 1024;
+
+    public static DomainInfo Read(Stream xml, string sourceName)
+    {
+        ArgumentNullException.ThrowIfNull(xml);
+        var limited = new SizeLimitedStream(xml, MaxBytes, () => TooLarge(sourceName));
+        return Extract(Load(() => XmlReader.Create(limited, Settings()), sourceName), sourceName);
+    }
+
+    public static DomainInfo Parse(string xml, string sourceName)
+    {
+        ArgumentNullException.ThrowIfNull(xml);
+        if (xml.Length > MaxBytes || Encoding.UTF8.GetByteCount(xml) > MaxBytes)
+        {
+            throw TooLarge(sourceName);
+        }
+        return Extract(Load(() => XmlReader.Create(new StringReader(xml), Settings()), sourceName), sourceName);
+    }
+
+    // No DTD means no entities at all: nothing can expand, nothing can reach the file system or network.
+    private static XmlReaderSettings Settings() => new()
+    {
+        DtdProcessing = DtdProcessing.Prohibit,
+        XmlResolver = null,
+        IgnoreComments = true,
+        IgnoreProcessingInstructions = true,
+        CloseInput = false,
+    };
+
+    private static DomainXmlException TooLarge(string sourceName) =>
+        new(sourceName, $"domain XML exceeds {MaxBytes} bytes");
+
+    private static XElement Load(Func<XmlReader> open, string sourceName)
+    {
+        try
+        {
+            using var reader = open();
+            return XDocument.Load(reader, LoadOptions.SetLineInfo).Root!;
+        }
+        catch (XmlException e)
+        {
+            // A prohibited DTD comes without a position (LineNumber 0); then the message has none either.
+            var reason = PositionSuffix().Replace(ResourceKeyPosition().Replace(e.Message, "$1"), "");
+            throw new DomainXmlException(sourceName, reason, e.LineNumber, e.LinePosition, e);
+        }
+        catch (IOException e)
+        {
+            throw new DomainXmlException(sourceName, $"cannot read domain XML: {e.Message}", inner: e);
+        }
+    }
+
+    // XmlException appends " Line 3, position 7." to its message; the position goes in front instead.
+    [GeneratedRegex(@"\s*Line \d+, position \d+\.\s*$")]
+    private static partial Regex PositionSuffix();
+
+    // The published binary has UseSystemResourceKeys: the same message reads
+    // "Xml_MessageWithErrorPosition, Xml_UnexpectedEOFInElementContent, 1, 23"; keep the inner key.
+    [GeneratedRegex(@"^Xml_MessageWithErrorPosition, (.*), \d+, \d+$", RegexOptions.Singleline)]
+    private static partial Regex ResourceKeyPosition();
+
+    private static DomainInfo Extract(XElement root, string sourceName)
+    {
+        var at = new Locator(sourceName);
+        if (root.Name != "domain")
+        {
+            throw at.Fail(root, $"root element is <{root.Name}>, expected <domain>");
+        }
+        var name = root.Element("name") ?? throw at.Fail(root, "no <name> element");
+        if (string.IsNullOrWhiteSpace(name.Value))
+        {
+            throw at.Fail(name, "<name> is empty");
+        }
+        var uuid = root.Element("uuid")?.Value.Trim();
+        var memory = root.Element("memory") ?? throw at.Fail(root, "no <memory> element");
+        var hugepages = root.Element("memoryBacking")?.Element("hugepages");
+        var nodeset = root.Element("numatune")?.Element("memory")?.Attribute("nodeset");
+        return new DomainInfo(
+            name.Value.Trim(),
+            string.IsNullOrEmpty(uuid) ? null : uuid,
+            at.Size(memory, memory.Value, "<memory>"),
+            hugepages?.Elements("page").Select(at.Page).ToArray() ?? [],
+            hugepages is not null,
+            nodeset is null ? null : at.Set(nodeset),
+            PinnedCpus(root.Element("cputune"), at),
+            root.Element("devices")?.Elements("hostdev").Where(IsPci).Select(at.Hostdev).ToArray() ?? []);
+    }
+
+    private static CpuSet PinnedCpus(XElement? cputune, Locator at)
+    {
+        var pinned = CpuSet.Empty;
+        foreach (var pin in cputune?.Elements() ?? [])
+        {
+            if (pin.Name == "vcpupin" || pin.Name == "emulatorpin" || pin.Name == "iothreadpin")
+            {
+                pinned = pinned.Union(at.Set(at.Required(pin, "cpuset")));
+            }
+        }
+        return pinned;
+    }
+
+    // libvirt's default hostdev mode is subsystem; mode='capabilities' and usb/scsi/mdev sources are not PCI.
+    private static bool IsPci(XElement hostdev) =>
+        ((string?)hostdev.Attribute("mode") ?? "subsystem") == "subsystem" && (string?)hostdev.Attribute("type") == "pci";
+}
