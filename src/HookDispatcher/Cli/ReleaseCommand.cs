@@ -32,7 +32,7 @@ internal static class ReleaseCommand
                     output.WriteLine($"{name}: holds nothing");
                     return ExitCodes.Ok;
                 }
-                var failures = services.Executor.Release(name);
+                var failures = services.Executor.Release(name, services.Log.ForContext("HOOK_OPERATION", "release"));
                 foreach (var failure in failures)
                 {
                     error.WriteLine($"hookctl: {name}: {failure}");

@@ -35,7 +35,7 @@ internal static class StatusCommand
                     output.WriteLine(state.Steps.Count == 0 ? $"{state.Domain}: holds nothing" : $"{state.Domain}:");
                     foreach (var step in state.Steps)
                     {
-                        var data = string.Join(" ", step.Data.Order().Select(kv => $"{kv.Key}={kv.Value}"));
+                        var data = string.Join(" ", step.Data.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}"));
                         var note = step.Status == StepStatus.Intent ? " (interrupted: may be partly applied; release undoes it)" : "";
                         output.WriteLine($"  {step.Id} [{step.Status.ToString().ToLowerInvariant()}] at {step.Event}: {data}{note}");
                     }

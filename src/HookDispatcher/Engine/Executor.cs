@@ -7,13 +7,13 @@ namespace HookDispatcher.Engine;
 /// Applies planned steps with a journal entry before and after each, and undoes from the state file. All of it
 /// happens under the state lock, so domains sharing a pool see each other's records.
 /// </summary>
-internal sealed class Executor(IHostFs fs, StateStore store, IReadOnlyList<IHandler> handlers, ILogger log, TimeSpan lockTimeout)
+internal sealed class Executor(IHostFs fs, StateStore store, IReadOnlyList<IHandler> handlers, TimeSpan lockTimeout)
 {
     /// <summary>
-    /// Applies <paramref name="steps"/> for <paramref name="eventName"/>. On failure every step this call applied
+    /// Applies <paramref name="steps"/>, logging to <paramref name="log"/> (which carries the event's fields) for <paramref name="eventName"/>. On failure every step this call applied
     /// is undone in reverse order and <see cref="StepFailedException"/> is thrown.
     /// </summary>
-    public void Apply(string domain, string? uuid, string eventName, IReadOnlyList<Step> steps, bool undoStaleFirst)
+    public void Apply(string domain, string? uuid, string eventName, IReadOnlyList<Step> steps, bool undoStaleFirst, ILogger log)
     {
         if (steps.Count == 0 && !undoStaleFirst)
         {
@@ -26,7 +26,7 @@ internal sealed class Executor(IHostFs fs, StateStore store, IReadOnlyList<IHand
         {
             // libvirt did not call release for the previous run (libvirtd crashed, or the hook was killed):
             // give back what that run held before taking it again.
-            context.Log.Warning("Undoing {Count} step(s) left from a previous run of {Domain}", state.Steps.Count, domain);
+            context.Log.Warning("Undoing {Count} step(s) left from a previous run of {Domain:l}", state.Steps.Count, domain);
             var leftover = UndoAll(state, context);
             if (leftover.Count > 0)
             {
@@ -40,7 +40,7 @@ internal sealed class Executor(IHostFs fs, StateStore store, IReadOnlyList<IHand
         {
             if (state.Steps.Any(r => r.Id == step.Id && r.Status == StepStatus.Done))
             {
-                context.Log.Information("Step {HOOK_STEP} already applied; skipping", step.Id);
+                context.Log.Information("Step {HOOK_STEP:l} already applied; skipping", step.Id);
                 continue;
             }
             state.Steps.RemoveAll(r => r.Id == step.Id);
@@ -51,7 +51,7 @@ internal sealed class Executor(IHostFs fs, StateStore store, IReadOnlyList<IHand
             {
                 step.Apply(new StepScope(context with { Log = stepLog }, record, () => store.Save(state)));
                 applied.Add(record);
-                stepLog.Information("{Summary}", step.Summary);
+                stepLog.Information("{Summary:l}", step.Summary);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
@@ -64,7 +64,7 @@ internal sealed class Executor(IHostFs fs, StateStore store, IReadOnlyList<IHand
                 {
                     state.Steps.Remove(record);
                 }
-                stepLog.Error("Step {HOOK_STEP} failed: {Reason}", step.Id, e.Message);
+                stepLog.Error("Step {HOOK_STEP:l} failed: {Reason:l}", step.Id, e.Message);
                 var undoFailures = Undo(state, applied, context);
                 Persist(state);
                 throw new StepFailedException(step.Id, e.Message, undoFailures);
@@ -73,7 +73,7 @@ internal sealed class Executor(IHostFs fs, StateStore store, IReadOnlyList<IHand
     }
 
     /// <summary>Undoes everything the domain holds. Returns the failures; failed records stay for a retry.</summary>
-    public IReadOnlyList<string> Release(string domain)
+    public IReadOnlyList<string> Release(string domain, ILogger log)
     {
         using var held = StateLock.Acquire(store, lockTimeout);
         var state = store.Load(domain);
@@ -110,11 +110,11 @@ internal sealed class Executor(IHostFs fs, StateStore store, IReadOnlyList<IHand
                 handler.Undo(record, context with { Log = stepLog });
                 state.Steps.Remove(record);
                 Persist(state);
-                stepLog.Information("Undid {HOOK_STEP}", record.Id);
+                stepLog.Information("Undid {HOOK_STEP:l}", record.Id);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                stepLog.Error("Undo of {HOOK_STEP} failed: {Reason}", record.Id, e.Message);
+                stepLog.Error("Undo of {HOOK_STEP:l} failed: {Reason:l}", record.Id, e.Message);
                 failures.Add($"{record.Id}: {e.Message}");
             }
         }

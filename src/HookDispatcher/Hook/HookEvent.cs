@@ -13,7 +13,7 @@ internal enum HookAction
 /// <summary>The four hook arguments: <c>DOMAIN OP SUBOP EXTRA</c> ("-" for a missing value).</summary>
 internal sealed record HookEvent(string Domain, string Operation, string SubOperation, string Extra)
 {
-    public string Name => $"{Operation} {SubOperation}";
+    public string Name => $"{Operation:l} {SubOperation}";
 
     public HookAction Action => (Operation, SubOperation) switch
     {

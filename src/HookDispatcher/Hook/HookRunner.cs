@@ -30,14 +30,16 @@ internal sealed class HookRunner(Services services, TextWriter stderr)
             }
             config = HookConfig.Defaults;
         }
-        var services = Services.Create(config);
+        // libvirt shows the hook's whole stderr in 'virsh start' errors: without journald, logs must not go there,
+        // only the one-line error does.
+        var services = Services.Create(config, logFallback: TextWriter.Null);
         return new HookRunner(services, Console.Error).Run(hookEvent, Console.OpenStandardInput);
     }
 
     public int Run(HookEvent hookEvent, Func<Stream> domainXml)
     {
         var log = services.Log.ForContext("LIBVIRT_DOMAIN", hookEvent.Domain).ForContext("HOOK_OPERATION", hookEvent.Operation);
-        log.Debug("Hook event {Event} {Extra}", hookEvent.Name, hookEvent.Extra);
+        log.Debug("Hook event {Event:l} {Extra:l}", hookEvent.Name, hookEvent.Extra);
         return hookEvent.Action switch
         {
             HookAction.Apply => Apply(hookEvent, domainXml, log),
@@ -60,7 +62,7 @@ internal sealed class HookRunner(Services services, TextWriter stderr)
         }
         try
         {
-            services.Executor.Apply(hookEvent.Domain, plan.Domain?.Uuid, hookEvent.Name, plan.Steps, undoStaleFirst: hookEvent.Stage == Stage.Prepare);
+            services.Executor.Apply(hookEvent.Domain, plan.Domain?.Uuid, hookEvent.Name, plan.Steps, undoStaleFirst: hookEvent.Stage == Stage.Prepare, log);
             return ExitCodes.Ok;
         }
         catch (Exception e) when (e is StepFailedException or StateException or HostIoException)
@@ -73,7 +75,7 @@ internal sealed class HookRunner(Services services, TextWriter stderr)
     {
         try
         {
-            var failures = services.Executor.Release(hookEvent.Domain);
+            var failures = services.Executor.Release(hookEvent.Domain, log);
             if (failures.Count == 0)
             {
                 return ExitCodes.Ok;
@@ -92,12 +94,12 @@ internal sealed class HookRunner(Services services, TextWriter stderr)
         try
         {
             var state = services.Store.Load(hookEvent.Domain);
-            log.Information("Reconnected; the domain holds {Count} step(s): {Steps}",
+            log.Information("Reconnected; the domain holds {Count} step(s): {Steps:l}",
                 state?.Steps.Count ?? 0, string.Join(", ", state?.Steps.Select(s => $"{s.Id} ({s.Status})") ?? []));
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            log.Warning("Reconnect could not read the state: {Reason}", e.Message);
+            log.Warning("Reconnect could not read the state: {Reason:l}", e.Message);
         }
         return ExitCodes.Ok;
     }
@@ -105,7 +107,7 @@ internal sealed class HookRunner(Services services, TextWriter stderr)
     private int Fail(HookEvent hookEvent, ILogger log, int code, string message)
     {
         var line = message.ReplaceLineEndings(" ");
-        log.Error("{Operation} failed: {Reason}", hookEvent.Operation, line);
+        log.Error("{Operation:l} failed: {Reason:l}", hookEvent.Operation, line);
         stderr.WriteLine($"hookdispatcher: {hookEvent.Domain} {hookEvent.Operation}: {line}");
         return code;
     }

@@ -19,7 +19,7 @@ internal sealed class Services
         Store = new StateStore(config.StateDir);
         Handlers = [new HugepagesHandler()];
         Planner = new Planner(Handlers);
-        Executor = new Executor(Fs, Store, Handlers, log, config.LockTimeout);
+        Executor = new Executor(Fs, Store, Handlers, config.LockTimeout);
         Rules = new RuleLoader();
     }
 
@@ -39,6 +39,7 @@ internal sealed class Services
 
     public RuleLoader Rules { get; }
 
-    public static Services Create(HookConfig config, bool verbose = false) =>
-        new(config, LogFactory.Create(new LogOptions(config.JournalSocket, verbose, null)));
+    /// <param name="logFallback">Where logs go without journald (null: stderr).</param>
+    public static Services Create(HookConfig config, bool verbose = false, TextWriter? logFallback = null) =>
+        new(config, LogFactory.Create(new LogOptions(config.JournalSocket, verbose, logFallback)));
 }

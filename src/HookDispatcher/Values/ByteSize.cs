@@ -96,10 +96,11 @@ internal static class ByteSize
     public static string KernelPoolName(ulong pageSizeBytes) =>
         FormattableString.Invariant($"hugepages-{pageSizeBytes / 1024}kB");
 
+    /// <summary>"16 GiB", "195.3 GiB", "64 MiB": for messages, one decimal at most.</summary>
     public static string Human(ulong bytes) => bytes switch
     {
-        >= OneGiB when bytes % OneGiB == 0 => FormattableString.Invariant($"{bytes / OneGiB} GiB"),
-        >= 1024 * 1024 when bytes % (1024 * 1024) == 0 => FormattableString.Invariant($"{bytes / (1024 * 1024)} MiB"),
+        >= OneGiB => FormattableString.Invariant($"{bytes / (double)OneGiB:0.#} GiB"),
+        >= 1024 * 1024 => FormattableString.Invariant($"{bytes / (1024.0 * 1024):0.#} MiB"),
         _ => FormattableString.Invariant($"{bytes} bytes"),
     };
 }

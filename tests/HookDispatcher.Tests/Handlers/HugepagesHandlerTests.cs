@@ -19,7 +19,7 @@ public sealed class HugepagesHandlerTests
         h.Fs.Set(SimHostFs.Nr2M, "10\n");
         h.Prepare("a", Fixtures.Hugepages(16));
         h.Fs.Pages.ShouldBe(26);
-        h.Executor.Release("a").ShouldBeEmpty();
+        h.Executor.Release("a", Fixtures.Log).ShouldBeEmpty();
         h.Fs.Pages.ShouldBe(10);
         File.Exists(h.Store.PathOf("a")).ShouldBeFalse();
     }
@@ -31,9 +31,9 @@ public sealed class HugepagesHandlerTests
         h.Prepare("a", Fixtures.Hugepages(16));
         h.Prepare("b", Fixtures.Hugepages(8));
         h.Fs.Pages.ShouldBe(24);
-        h.Executor.Release("a").ShouldBeEmpty();
+        h.Executor.Release("a", Fixtures.Log).ShouldBeEmpty();
         h.Fs.Pages.ShouldBe(8);
-        h.Executor.Release("b").ShouldBeEmpty();
+        h.Executor.Release("b", Fixtures.Log).ShouldBeEmpty();
         h.Fs.Pages.ShouldBe(0);
     }
 
@@ -89,7 +89,7 @@ public sealed class HugepagesHandlerTests
         h.Prepare("a", Fixtures.Hugepages(16));
         Should.Throw<StepFailedException>(() => h.Prepare("b", Fixtures.Hugepages(16, attempts: 1)));
         h.Fs.Pages.ShouldBe(16);
-        h.Executor.Release("b").ShouldBeEmpty();
+        h.Executor.Release("b", Fixtures.Log).ShouldBeEmpty();
         h.Fs.Pages.ShouldBe(16);
     }
 
@@ -100,7 +100,7 @@ public sealed class HugepagesHandlerTests
         // The journal holds the intent; the process died after the write, before recording the result.
         h.Fs.Set(SimHostFs.Nr2M, "16\n");
         h.Store.Save(IntentRecord("a", pages: 16, baseline: 0));
-        h.Executor.Release("a").ShouldBeEmpty();
+        h.Executor.Release("a", Fixtures.Log).ShouldBeEmpty();
         h.Fs.Pages.ShouldBe(0);
     }
 
@@ -110,7 +110,7 @@ public sealed class HugepagesHandlerTests
         using var h = new EngineHarness();
         h.Prepare("b", Fixtures.Hugepages(8));
         h.Store.Save(IntentRecord("a", pages: 16, baseline: 0));
-        h.Executor.Release("a").ShouldBeEmpty();
+        h.Executor.Release("a", Fixtures.Log).ShouldBeEmpty();
         h.Fs.Pages.ShouldBe(8);
     }
 
@@ -118,7 +118,7 @@ public sealed class HugepagesHandlerTests
     public void ReleaseWithoutStateIsANoOp()
     {
         using var h = new EngineHarness();
-        h.Executor.Release("nothing").ShouldBeEmpty();
+        h.Executor.Release("nothing", Fixtures.Log).ShouldBeEmpty();
         h.Fs.Writes.ShouldBeEmpty();
     }
 
@@ -161,7 +161,7 @@ public sealed class HugepagesHandlerTests
     {
         using var h = new EngineHarness(new SimHostFs(memTotalKb: 4UL * 1024 * 1024));
         Should.Throw<PlanException>(() => h.Plan(Fixtures.Rules(Fixtures.Hugepages(100_000)), Fixtures.Domain()))
-            .Message.ShouldBe("hugepages: 100000 2048kB pages (195 GiB) exceed this host's memory (MemTotal 4 GiB)");
+            .Message.ShouldBe("hugepages: 100000 2048kB pages (195.3 GiB) exceed this host's memory (MemTotal 4 GiB)");
     }
 
     [Fact]

@@ -24,14 +24,14 @@ public sealed class RealKernelHugepagesTests
         var pool = new HugepagePool(ByteSize.TwoMiB, null);
         var original = pool.Read(fs);
         var store = new StateStore(dir.Join("state"));
-        var executor = new Executor(fs, store, [new HugepagesHandler()], Fixtures.Log, TimeSpan.FromSeconds(5));
+        var executor = new Executor(fs, store, [new HugepagesHandler()], TimeSpan.FromSeconds(5));
         var rules = Fixtures.Rules(Fixtures.Hugepages(8));
         var steps = new Planner([new HugepagesHandler()]).Plan(new PlanContext(Stage.Prepare, rules, Fixtures.Domain("real"), fs));
         try
         {
-            executor.Apply("real", null, "prepare begin", steps, undoStaleFirst: true);
+            executor.Apply("real", null, "prepare begin", steps, undoStaleFirst: true, Fixtures.Log);
             MemInfo.Read(fs, "HugePages_Total").ShouldBe((ulong)(original + 8));
-            executor.Release("real").ShouldBeEmpty();
+            executor.Release("real", Fixtures.Log).ShouldBeEmpty();
             MemInfo.Read(fs, "HugePages_Total").ShouldBe((ulong)original);
         }
         finally
@@ -48,17 +48,17 @@ public sealed class RealKernelHugepagesTests
         var fs = new HostFs("/");
         var pool = new HugepagePool(ByteSize.TwoMiB, null);
         var original = pool.Read(fs);
-        var executor = new Executor(fs, new StateStore(dir.Join("state")), [new HugepagesHandler()], Fixtures.Log, TimeSpan.FromSeconds(5));
+        var executor = new Executor(fs, new StateStore(dir.Join("state")), [new HugepagesHandler()], TimeSpan.FromSeconds(5));
         var rules = Fixtures.Rules(Fixtures.Hugepages(4, drop: Escalation.Always, compact: Escalation.Always));
         var steps = new Planner([new HugepagesHandler()]).Plan(new PlanContext(Stage.Prepare, rules, Fixtures.Domain("recipe"), fs));
         try
         {
-            executor.Apply("recipe", null, "prepare begin", steps, undoStaleFirst: true);
+            executor.Apply("recipe", null, "prepare begin", steps, undoStaleFirst: true, Fixtures.Log);
             pool.Read(fs).ShouldBe(original + 4);
         }
         finally
         {
-            executor.Release("recipe");
+            executor.Release("recipe", Fixtures.Log);
             pool.Write(fs, original);
         }
         pool.Read(fs).ShouldBe(original);

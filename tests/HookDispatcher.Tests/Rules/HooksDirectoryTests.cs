@@ -15,7 +15,10 @@ public sealed class HooksDirectoryTests
     public static TheoryData<string> RuleFiles()
     {
         var data = new TheoryData<string>();
-        foreach (var file in Directory.GetFiles(HooksDir, "*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        // What the loader reads: <domain>.json and <domain>.d/*.json (examples/ holds the main job's XML and config).
+        var ruleFiles = Directory.GetFiles(HooksDir, "*.json")
+            .Concat(Directory.GetDirectories(HooksDir, "*.d").SelectMany(d => Directory.GetFiles(d, "*.json")));
+        foreach (var file in ruleFiles.Order(StringComparer.Ordinal))
         {
             if (Path.GetFileName(file) != "rules.schema.json")
             {

@@ -31,7 +31,7 @@ internal sealed class EngineHarness : IDisposable
         Fs = fs ?? new SimHostFs();
         Store = new StateStore(_dir.Join("state"));
         Handlers = [new HugepagesHandler()];
-        Executor = new Executor(Fs, Store, Handlers, Fixtures.Log, TimeSpan.FromSeconds(5));
+        Executor = new Executor(Fs, Store, Handlers, TimeSpan.FromSeconds(5));
     }
 
     public SimHostFs Fs { get; }
@@ -46,7 +46,7 @@ internal sealed class EngineHarness : IDisposable
         new Planner(Handlers).Plan(new PlanContext(stage, rules, domain, Fs));
 
     public void Prepare(string domain, HugepagesRule rule) =>
-        Executor.Apply(domain, null, "prepare begin", Plan(Fixtures.Rules(rule), Fixtures.Domain(domain)), undoStaleFirst: true);
+        Executor.Apply(domain, null, "prepare begin", Plan(Fixtures.Rules(rule), Fixtures.Domain(domain)), undoStaleFirst: true, Fixtures.Log);
 
     public void Dispose() => _dir.Dispose();
 }

@@ -65,7 +65,7 @@ internal sealed class HugepagesHandler : IHandler
         var now = pool.Read(context.Fs);
         if (now != target)
         {
-            context.Log.Warning("Pool {Pool} is {Now} after writing {Target} (pages still in use?)", pool.NrPath, now, target);
+            context.Log.Warning("Pool {Pool:l} is {Now} after writing {Target} (pages still in use?)", pool.NrPath, now, target);
         }
     }
 

@@ -80,11 +80,11 @@ internal sealed class HugepagesStep(HugepagePool pool, long pages, HugepagesRule
             now = Pool.Read(fs);
             if (now >= target)
             {
-                scope.Context.Log.Information("Pool {Pool} raised {Start} → {Now} on attempt {Attempt}", Pool.NrPath, start, now, attempt);
+                scope.Context.Log.Information("Pool {Pool:l} raised {Start} → {Now} on attempt {Attempt}", Pool.NrPath, start, now, attempt);
                 scope.Done();
                 return;
             }
-            scope.Context.Log.Warning("Attempt {Attempt}: got {Got} of {Pages} {Size} pages", attempt, now - start, Pages, Pool.SizeName);
+            scope.Context.Log.Warning("Attempt {Attempt}: got {Got} of {Pages} {Size:l} pages", attempt, now - start, Pages, Pool.SizeName);
             if (attempt < rule.Attempts && escalation.Count > 0)
             {
                 var (path, value) = escalation[Math.Min(attempt - 1, escalation.Count - 1)];

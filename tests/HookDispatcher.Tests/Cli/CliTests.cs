@@ -1,0 +1,120 @@
+using HookDispatcher.Cli;
+using HookDispatcher.Tests.Support;
+using Shouldly;
+
+namespace HookDispatcher.Tests.Cli;
+
+public sealed class CliTests
+{
+    private const string Rule16 = """{ "hugepages": { "pageSize": "2M", "count": 16 } }""";
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = CliApp.Run(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    [Fact]
+    public void TestPrintsThePlanWithTheExactWritesAndTouchesNothing()
+    {
+        using var host = new SimulatedHost();
+        host.Rule("vm1", Rule16);
+        var xml = Path.Join(host.Path, "vm1.xml");
+        File.WriteAllText(xml, SimulatedHost.DomainXml("vm1"));
+        var (code, output, _) = Run("--config", host.ConfigPath, "test", "vm1", "prepare", "--xml", xml);
+        code.ShouldBe(0);
+        output.ShouldContain("vm1 prepare begin: 1 step(s) — dry run, nothing is changed");
+        output.ShouldContain("1. hugepages: reserve 16 × 2048kB hugepages");
+        output.ShouldContain("write 16 to /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages (now 0)");
+        host.Read(SimulatedHost.Nr2M).ShouldBe("0\n");
+        Directory.Exists(host.StateDir).ShouldBeFalse();
+    }
+
+    [Fact]
+    public void TestApplyRunsTheEventForRealAndReleaseUndoesIt()
+    {
+        using var host = new SimulatedHost();
+        host.Rule("vm1", Rule16);
+        var xml = Path.Join(host.Path, "vm1.xml");
+        File.WriteAllText(xml, SimulatedHost.DomainXml("vm1"));
+        Run("--config", host.ConfigPath, "test", "vm1", "prepare", "--xml", xml, "--apply").Code.ShouldBe(0);
+        host.Read(SimulatedHost.Nr2M).ShouldBe("16");
+
+        var status = Run("--config", host.ConfigPath, "status");
+        status.Out.ShouldContain("vm1:");
+        status.Out.ShouldContain("hugepages [done] at prepare begin");
+
+        var dryRelease = Run("--config", host.ConfigPath, "test", "vm1", "release");
+        dryRelease.Out.ShouldContain("1 step(s) to undo");
+        host.Read(SimulatedHost.Nr2M).ShouldBe("16");
+
+        var release = Run("--config", host.ConfigPath, "release", "vm1");
+        (release.Code, release.Out.Trim()).ShouldBe((0, "vm1: released 1 step(s)"));
+        host.Read(SimulatedHost.Nr2M).ShouldBe("0");
+        Run("--config", host.ConfigPath, "status", "vm1").Out.Trim().ShouldBe("vm1: holds nothing");
+    }
+
+    [Fact]
+    public void StatusShowsAnInterruptedStepHonestly()
+    {
+        using var host = new SimulatedHost();
+        Directory.CreateDirectory(host.StateDir);
+        File.WriteAllText(host.StateFile("vm1"), """
+            { "version": 1, "domain": "vm1", "steps": [ { "id": "hugepages", "kind": "hugepages", "event": "prepare begin",
+              "status": "Intent", "data": { "pool": "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages",
+              "pageSizeBytes": "2097152", "node": "", "pages": "16", "baseline": "0", "start": "0" } } ] }
+            """);
+        var status = Run("--config", host.ConfigPath, "status", "vm1");
+        status.Out.ShouldContain("hugepages [intent]");
+        status.Out.ShouldContain("interrupted");
+    }
+
+    [Fact]
+    public void ValidateReportsEveryErrorWithFileAndLineAndExitsTwo()
+    {
+        using var host = new SimulatedHost();
+        host.Rule("good", Rule16);
+        host.Rule("bad", "{\n  \"hugepages\": { \"count\": -1, \"pageSize\": \"3M\" },\n  \"bogus\": 1\n}\n");
+        var (code, output, errors) = Run("--config", host.ConfigPath, "validate");
+        code.ShouldBe(2);
+        output.ShouldContain("good: ok");
+        var lines = errors.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        lines.Length.ShouldBe(3);
+        lines.ShouldAllBe(l => l.StartsWith(Path.Join(host.RulesDir, "bad.json") + ":", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ValidateOfAnUnknownDomainSaysThereAreNoRules()
+    {
+        using var host = new SimulatedHost();
+        var (code, _, errors) = Run("--config", host.ConfigPath, "validate", "ghost");
+        code.ShouldBe(2);
+        errors.ShouldContain("ghost: no rules in");
+    }
+
+    [Fact]
+    public void AMissingConfigFileIsReportedInOneLine()
+    {
+        var (code, _, errors) = Run("--config", "/nonexistent/config.json", "status");
+        code.ShouldBe(2);
+        errors.Trim().ShouldBe("hookctl: /nonexistent/config.json: config file not found");
+    }
+
+    [Fact]
+    public void AnUnknownEventIsAUsageError()
+    {
+        var (code, _, errors) = Run("test", "vm1", "explode");
+        code.ShouldBe(2);
+        errors.ShouldContain("explode");
+    }
+
+    [Fact]
+    public void TheBinaryPrintsItsVersion()
+    {
+        var result = HookProcess.Run(HookProcess.Binary, ["--version"]);
+        result.ExitCode.ShouldBe(0);
+        result.Stdout.ShouldStartWith("0.1.0");
+    }
+}
