@@ -17,6 +17,12 @@ publish() {
     echo "build.sh: out/ must hold only the single executable, found: $extra" >&2
     exit 1
   fi
+  local size
+  size=$(stat -c %s out/hookctl)
+  if [ "$size" -gt $((8 * 1024 * 1024)) ]; then
+    echo "build.sh: out/hookctl is $size bytes, over the 8 MiB budget" >&2
+    exit 1
+  fi
 }
 
 run_main_job() {

@@ -54,8 +54,10 @@ internal static partial class DomainXmlReader
         }
         catch (XmlException e)
         {
-            // A prohibited DTD comes without a position (LineNumber 0); then the message has none either.
-            var reason = PositionSuffix().Replace(ResourceKeyPosition().Replace(e.Message, "$1"), "");
+            // A prohibited DTD comes without a position (LineNumber 0), and .NET's text advises enabling DTDs.
+            var reason = e.Message.Contains("DTD", StringComparison.Ordinal)
+                ? "a DTD (<!DOCTYPE …>) is not allowed in domain XML"
+                : PositionSuffix().Replace(e.Message, "");
             throw new DomainXmlException(sourceName, reason, e.LineNumber, e.LinePosition, e);
         }
         catch (IOException e)
@@ -67,11 +69,6 @@ internal static partial class DomainXmlReader
     // XmlException appends " Line 3, position 7." to its message; the position goes in front instead.
     [GeneratedRegex(@"\s*Line \d+, position \d+\.\s*$")]
     private static partial Regex PositionSuffix();
-
-    // The published binary has UseSystemResourceKeys: the same message reads
-    // "Xml_MessageWithErrorPosition, Xml_UnexpectedEOFInElementContent, 1, 23"; keep the inner key.
-    [GeneratedRegex(@"^Xml_MessageWithErrorPosition, (.*), \d+, \d+$", RegexOptions.Singleline)]
-    private static partial Regex ResourceKeyPosition();
 
     private static DomainInfo Extract(XElement root, string sourceName)
     {
