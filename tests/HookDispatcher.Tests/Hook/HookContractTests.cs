@@ -147,4 +147,28 @@ public sealed class HookContractTests
         datagrams.ShouldContain(d => d.Contains("LIBVIRT_DOMAIN=vm1\n") && d.Contains("HOOK_OPERATION=prepare\n") && d.Contains("HOOK_STEP=hugepages\n"));
         datagrams.ShouldAllBe(d => d.Contains("SYSLOG_IDENTIFIER=hookdispatcher\n"));
     }
+
+    [Theory]
+    [InlineData("../etc")]
+    [InlineData("a/b")]
+    [InlineData("..")]
+    public void ADomainNameThatIsNotAPlainFileNameIsRefused(string name)
+    {
+        using var host = new SimulatedHost();
+        var result = host.Hook(name, "prepare", "begin", SimulatedHost.DomainXml("x"));
+        result.ExitCode.ShouldBe(2);
+        result.Stderr.ShouldStartWith($"hookdispatcher: {name} prepare: domain name");
+        host.Hook(name, "reconnect", "begin").ExitCode.ShouldBe(0);
+    }
+
+    [Fact]
+    public void HelpListsEveryCommand()
+    {
+        var result = HookProcess.Run(HookProcess.Binary, ["--help"]);
+        result.ExitCode.ShouldBe(0);
+        foreach (var command in new[] { "hook", "test", "validate", "status", "release" })
+        {
+            result.Stdout.ShouldContain("  " + command);
+        }
+    }
 }

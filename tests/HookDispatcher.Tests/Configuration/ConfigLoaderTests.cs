@@ -1,0 +1,76 @@
+using HookDispatcher.Configuration;
+using HookDispatcher.Hook;
+using HookDispatcher.Tests.Support;
+using Shouldly;
+
+namespace HookDispatcher.Tests.Configuration;
+
+public sealed class ConfigLoaderTests
+{
+    [Fact]
+    public void EveryKeyIsReadAndRelativePathsFollowTheConfigFile()
+    {
+        using var dir = new TempDir();
+        var file = dir.Join("etc", "config.json");
+        Directory.CreateDirectory(dir.Join("etc"));
+        File.WriteAllText(file, """
+            { "rulesDir": "rules", "stateDir": "/run/x", "hostRoot": "../root", "systemBus": "unix:path=/tmp/bus",
+              "journalSocket": "/tmp/j", "lockTimeoutSeconds": 2.5 }
+            """);
+        var config = ConfigLoader.Load(file);
+        config.ShouldBe(new HookConfig(dir.Join("etc", "rules"), "/run/x", dir.Join("root"), "unix:path=/tmp/bus", "/tmp/j", TimeSpan.FromSeconds(2.5)));
+    }
+
+    [Fact]
+    public void AMissingDefaultFileMeansDefaultsButAMissingExplicitFileIsAnError()
+    {
+        if (!File.Exists(HookConfig.DefaultPath))
+        {
+            ConfigLoader.Load(HookConfig.DefaultPath).ShouldBe(HookConfig.Defaults);
+        }
+        Should.Throw<ConfigException>(() => ConfigLoader.Load("/nonexistent/c.json")).Message.ShouldBe("/nonexistent/c.json: config file not found");
+    }
+
+    [Theory]
+    [InlineData("""{ "rulesdir": "/x" }""", "unknown key \"rulesdir\"")]
+    [InlineData("""{ "lockTimeoutSeconds": "soon" }""", "lockTimeoutSeconds: expected a number of seconds in (0, 600], got \"soon\"")]
+    [InlineData("""{ "lockTimeoutSeconds": 0 }""", "lockTimeoutSeconds")]
+    [InlineData("""{ "stateDir": "" }""", "stateDir: expected a path")]
+    [InlineData("""{ "rulesDir": """, "c.json:")]
+    public void BadContentIsOneLineNamingTheFileAndTheValue(string json, string expected)
+    {
+        using var dir = new TempDir();
+        var file = dir.Join("c.json");
+        File.WriteAllText(file, json);
+        var message = Should.Throw<ConfigException>(() => ConfigLoader.Load(file)).Message;
+        message.ShouldStartWith(file + ": ");
+        message.ShouldContain(expected);
+        message.ShouldNotContain("\n");
+    }
+
+    [Theory]
+    [InlineData("""{ "rulesDir": "/r", "stateDir": "/s", "hostRoot": "/h" }""")]
+    [InlineData("""{ "rulesDir": "rel/r" }""")]
+    [InlineData("""{ "journalSocket": "/j", "stateDir": "../s" }""")]
+    [InlineData("""{ }""")]
+    public void TheFastPathFindsTheSameDirectoriesAsTheFullLoader(string json)
+    {
+        using var dir = new TempDir();
+        var file = dir.Join("c.json");
+        File.WriteAllText(file, json);
+        var full = ConfigLoader.Load(file);
+        FastConfig.Read(file).ShouldBe((full.RulesDir, full.StateDir));
+    }
+
+    [Theory]
+    [InlineData("""{ "rulesDir": """)]
+    [InlineData("""{ "rulesDir": "" }""")]
+    public void TheFastPathDefersABrokenConfigToTheFullLoader(string json)
+    {
+        using var dir = new TempDir();
+        var file = dir.Join("c.json");
+        File.WriteAllText(file, json);
+        FastConfig.Read(file).ShouldBeNull();
+        Should.Throw<ConfigException>(() => ConfigLoader.Load(file));
+    }
+}
