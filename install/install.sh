@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Installs HookDispatcher as libvirt's qemu hook. Run as root; safe to run again.
+#   install/install.sh [--binary PATH] [--root DIR] [--force] [--restart-libvirtd]
+#     --binary PATH        the hookctl to install (default: out/hookctl next to this script's repo)
+#     --root DIR           install under DIR instead of / (packaging, tests)
+#     --force              replace a foreign /etc/libvirt/hooks/qemu, keeping it as qemu.hookdispatcher-backup
+#     --restart-libvirtd   restart libvirtd afterwards (libvirtd discovers hooks only at start)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+binary="$here/../out/hookctl"
+root=""
+force=0
+restart=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --binary) binary=$2; shift 2 ;;
+    --root) root=${2%/}; shift 2 ;;
+    --force) force=1; shift ;;
+    --restart-libvirtd) restart=1; shift ;;
+    *) echo "install.sh: unknown argument '$1'" >&2; exit 2 ;;
+  esac
+done
+[ -f "$binary" ] || { echo "install.sh: '$binary' does not exist: run ./build.sh first" >&2; exit 1; }
+[ -n "$root" ] || [ "$(id -u)" -eq 0 ] || { echo "install.sh: run as root" >&2; exit 1; }
+
+bin="$root/usr/local/bin/hookctl"
+hook="$root/etc/libvirt/hooks/qemu"
+etc="$root/etc/hookdispatcher"
+backup="$hook.hookdispatcher-backup"
+
+# A hook that is not ours is the user's work: never overwrite it silently.
+if [ -e "$hook" ] || [ -L "$hook" ]; then
+  if [ "$(readlink "$hook" 2>/dev/null)" != "/usr/local/bin/hookctl" ]; then
+    if [ "$force" -ne 1 ]; then
+      echo "install.sh: $hook exists and is not HookDispatcher; move it away or rerun with --force (it is kept as $backup)" >&2
+      exit 1
+    fi
+    if [ -e "$backup" ] || [ -L "$backup" ]; then
+      echo "install.sh: $backup already exists; refusing to overwrite an earlier backup" >&2
+      exit 1
+    fi
+    mv "$hook" "$backup"
+    echo "kept the previous hook as $backup"
+  fi
+fi
+
+install -D -m 0755 -o root -g root "$binary" "$bin"
+echo "installed $bin"
+install -d -m 0755 -o root -g root "$root/etc/libvirt/hooks"
+ln -sfn /usr/local/bin/hookctl "$hook"
+echo "linked $hook -> /usr/local/bin/hookctl"
+install -d -m 0755 -o root -g root "$etc" "$etc/hooks.d"
+if [ ! -e "$etc/config.json" ]; then
+  printf '{\n  "rulesDir": "/etc/hookdispatcher/hooks.d",\n  "stateDir": "/run/hookdispatcher"\n}\n' > "$etc/config.json"
+  chmod 0644 "$etc/config.json"
+  echo "created $etc/config.json"
+fi
+install -m 0644 -o root -g root "$here/../hooks.d/rules.schema.json" "$etc/hooks.d/rules.schema.json"
+echo "installed $etc/hooks.d/rules.schema.json (examples: hooks.d/ in the source tree)"
+
+if [ "$restart" -eq 1 ]; then
+  /usr/bin/systemctl restart libvirtd.service
+  echo "restarted libvirtd"
+else
+  echo "libvirtd discovers hooks only when it starts: run 'systemctl restart libvirtd' (or rerun with --restart-libvirtd)"
+fi
