@@ -11,6 +11,7 @@ internal sealed class TestPeer : IDisposable
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
 
     private readonly DBusConnection _connection;
+    private readonly string _name;
     private readonly Func<Message, DBusConnection, bool> _handler;
     private readonly Thread _thread;
     private readonly List<RecordedCall> _calls = [];
@@ -24,6 +25,7 @@ internal sealed class TestPeer : IDisposable
         {
             throw new InvalidOperationException($"The test peer could not own '{name}'");
         }
+        _name = name;
         _handler = handler;
         _thread = new Thread(Serve) { IsBackground = true, Name = "dbus test peer " + name };
         _thread.Start();
@@ -46,7 +48,18 @@ internal sealed class TestPeer : IDisposable
     {
         _stop = true;
         _thread.Join(Timeout);
-        _connection.Dispose();
+        try
+        {
+            // Released synchronously, so the next test's peer can own the name at once.
+            var release = new MethodCall(DBusConnection.BusName, new ObjectPath("/org/freedesktop/DBus"),
+                DBusConnection.BusName, "ReleaseName", "s");
+            release.Body.WriteString(_name);
+            _connection.Call(release, Timeout).Dispose();
+        }
+        finally
+        {
+            _connection.Dispose();
+        }
     }
 
     private void Serve()
