@@ -1,0 +1,27 @@
+using HookDispatcher.DBus;
+using Shouldly;
+
+namespace HookDispatcher.Tests.DBus;
+
+/// <summary>Read-only calls against the machine's real system bus, when there is one (not in most containers).</summary>
+public sealed class SystemBusSmokeTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
+
+    [Fact]
+    public void GetUnitWorksAgainstTheRealSystemd()
+    {
+        if (!File.Exists("/run/dbus/system_bus_socket"))
+        {
+            Assert.Skip("no system bus at /run/dbus/system_bus_socket");
+        }
+        using var connection = DBusConnection.Connect(DBusConnection.SystemBusAddress, Timeout);
+        var systemd = new SystemdManager(connection, Timeout);
+
+        var unit = systemd.GetUnit("dbus.service") ?? systemd.GetUnit("dbus-broker.service");
+
+        unit.ShouldNotBeNull();
+        systemd.GetUnitProperty(unit.Value, "org.freedesktop.systemd1.Unit", "ActiveState").Value.ShouldBe("active");
+        systemd.GetUnit("hookdispatcher-does-not-exist.service").ShouldBeNull();
+    }
+}
