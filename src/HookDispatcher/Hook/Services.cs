@@ -1,6 +1,8 @@
 using HookDispatcher.Configuration;
 using HookDispatcher.Engine;
+using HookDispatcher.Handlers.CpuIsolation;
 using HookDispatcher.Handlers.Hugepages;
+using HookDispatcher.Handlers.SleepInhibitor;
 using HookDispatcher.Host;
 using HookDispatcher.Logging;
 using HookDispatcher.Rules;
@@ -11,13 +13,23 @@ namespace HookDispatcher.Hook;
 /// <summary>The composition root: the real host parts wired from the config, in one place.</summary>
 internal sealed class Services
 {
-    public Services(HookConfig config, ILogger log, IHostFs? fs = null)
+    /// <summary>Longest wait for a systemd job, a D-Bus reply or logind to list an inhibitor.</summary>
+    public static readonly TimeSpan SystemdTimeout = TimeSpan.FromSeconds(30);
+
+    public Services(HookConfig config, ILogger log, IHostFs? fs = null, ISystemd? systemd = null)
     {
         Config = config;
         Log = log;
         Fs = fs ?? new HostFs(config.HostRoot);
+        Systemd = systemd ?? new SystemdBus(config.SystemBus, SystemdTimeout);
         Store = new StateStore(config.StateDir);
-        Handlers = [new HugepagesHandler()];
+        // Steps of one event run in this order; release undoes the records in reverse order of application.
+        Handlers =
+        [
+            new HugepagesHandler(),
+            new SleepInhibitorHandler(Systemd, BinaryPath, config.SystemBus, TimeSpan.FromSeconds(10)),
+            new CpuIsolationHandler(Systemd),
+        ];
         Planner = new Planner(Handlers);
         Executor = new Executor(Fs, Store, Handlers, config.LockTimeout);
         Rules = new RuleLoader();
@@ -28,6 +40,11 @@ internal sealed class Services
     public ILogger Log { get; }
 
     public IHostFs Fs { get; }
+
+    public ISystemd Systemd { get; }
+
+    /// <summary>The installed binary, for the transient inhibitor service (systemd needs an absolute path).</summary>
+    public static string BinaryPath => Environment.ProcessPath is { } path && Path.GetFileName(path) == "hookctl" ? path : "/usr/local/bin/hookctl";
 
     public StateStore Store { get; }
 

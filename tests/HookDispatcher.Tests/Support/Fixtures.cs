@@ -1,6 +1,8 @@
 using HookDispatcher.Domain;
 using HookDispatcher.Engine;
+using HookDispatcher.Handlers.CpuIsolation;
 using HookDispatcher.Handlers.Hugepages;
+using HookDispatcher.Handlers.SleepInhibitor;
 using HookDispatcher.Host;
 using HookDispatcher.Rules;
 using HookDispatcher.Values;
@@ -13,10 +15,16 @@ internal static class Fixtures
     public static HugepagesRule Hugepages(ulong? count = 16, Escalation drop = Escalation.IfShort, Escalation compact = Escalation.IfShort, int attempts = 5, ulong? pageSize = ByteSize.TwoMiB) =>
         new(pageSize, count, null, drop, compact, attempts, Stage.Prepare);
 
-    public static RuleSet Rules(HugepagesRule? hugepages = null) => new(["test.json"], null, hugepages, null, null);
+    public static RuleSet Rules(HugepagesRule? hugepages = null, CpuIsolationRule? cpus = null, SleepInhibitorRule? inhibitor = null) =>
+        new(["test.json"], null, hugepages, cpus, inhibitor);
 
-    public static DomainInfo Domain(string name = "vm", ulong memoryMiB = 64, bool hugepages = true) =>
-        new(name, null, memoryMiB * 1024 * 1024, [], hugepages, null, CpuSet.Empty, []);
+    public static CpuIsolationRule Cpus(string? hostCpus = null) =>
+        new(hostCpus is null ? null : CpuSet.Parse(hostCpus), ["system.slice", "user.slice", "init.scope"], Stage.Started);
+
+    public static SleepInhibitorRule Inhibitor(string what = "sleep") => new(what, "libvirt domain {domain} is running", Stage.Prepare);
+
+    public static DomainInfo Domain(string name = "vm", ulong memoryMiB = 64, bool hugepages = true, string pins = "") =>
+        new(name, null, memoryMiB * 1024 * 1024, [], hugepages, null, CpuSet.Parse(pins), []);
 
     public static ILogger Log => new LoggerConfiguration().CreateLogger();
 }
@@ -30,11 +38,18 @@ internal sealed class EngineHarness : IDisposable
     {
         Fs = fs ?? new SimHostFs();
         Store = new StateStore(_dir.Join("state"));
-        Handlers = [new HugepagesHandler()];
+        Handlers =
+        [
+            new HugepagesHandler(),
+            new SleepInhibitorHandler(Systemd, "/usr/local/bin/hookctl", "unix:path=/run/dbus/system_bus_socket", TimeSpan.FromMilliseconds(200)),
+            new CpuIsolationHandler(Systemd),
+        ];
         Executor = new Executor(Fs, Store, Handlers, TimeSpan.FromSeconds(5));
     }
 
     public SimHostFs Fs { get; }
+
+    public FakeSystemd Systemd { get; } = new();
 
     public StateStore Store { get; }
 
@@ -47,6 +62,13 @@ internal sealed class EngineHarness : IDisposable
 
     public void Prepare(string domain, HugepagesRule rule) =>
         Executor.Apply(domain, null, "prepare begin", Plan(Fixtures.Rules(rule), Fixtures.Domain(domain)), undoStaleFirst: true, Fixtures.Log);
+
+    /// <summary>Applies the steps <paramref name="rules"/> give at <paramref name="stage"/>, as the hook would.</summary>
+    public void Run(string domain, RuleSet rules, Stage stage, string pins = "") =>
+        Executor.Apply(domain, null, $"{stage.ToString().ToLowerInvariant()} begin", Plan(rules, Fixtures.Domain(domain, pins: pins), stage),
+            undoStaleFirst: stage == Stage.Prepare, Fixtures.Log);
+
+    public IReadOnlyList<string> Release(string domain) => Executor.Release(domain, Fixtures.Log);
 
     public void Dispose() => _dir.Dispose();
 }

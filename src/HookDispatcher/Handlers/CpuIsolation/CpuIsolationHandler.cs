@@ -1,0 +1,80 @@
+using HookDispatcher.Engine;
+using HookDispatcher.Host;
+using HookDispatcher.Values;
+
+namespace HookDispatcher.Handlers.CpuIsolation;
+
+/// <summary>
+/// Confines host units (system.slice, user.slice, init.scope) to the CPUs no running VM wants. Each domain records
+/// the host set it allows; the units get the intersection over every isolating domain, and the values found before
+/// the first of them are restored when the last one is released. Derived from the state files, under the lock.
+/// </summary>
+internal sealed class CpuIsolationHandler(ISystemd systemd) : IHandler
+{
+    public const string KindName = "cpuIsolation";
+    public const string OnlinePath = "/sys/devices/system/cpu/online";
+
+    public string Kind => KindName;
+
+    public IEnumerable<Step> Plan(PlanContext context)
+    {
+        var rule = context.Rules.CpuIsolation;
+        if (rule is null || rule.At != context.Stage)
+        {
+            return [];
+        }
+        var online = OnlineCpus(context.Fs);
+        CpuSet host;
+        if (rule.HostCpus is { } explicitSet)
+        {
+            host = explicitSet;
+            if (!host.Except(online).IsEmpty)
+            {
+                throw new PlanException(KindName, $"hostCpus {host} names CPUs that are not online ({host.Except(online)}; online: {online})");
+            }
+        }
+        else
+        {
+            if (context.Domain.PinnedCpus.IsEmpty)
+            {
+                throw new PlanException(KindName,
+                    "hostCpus is \"auto\" but the domain XML pins no CPUs (<cputune><vcpupin>); pin the vCPUs or give hostCpus");
+            }
+            host = online.Except(context.Domain.PinnedCpus);
+        }
+        if (host.IsEmpty)
+        {
+            throw new PlanException(KindName, $"the host would keep no CPU (online {online}, domain pins {context.Domain.PinnedCpus})");
+        }
+        return [new CpuIsolationStep(systemd, rule.Units, host)];
+    }
+
+    public void Undo(StepRecord record, ExecContext context)
+    {
+        var units = Units(record);
+        var others = context.OtherDomainsRecords(KindName);
+        foreach (var unit in units)
+        {
+            var holding = others.Where(r => Units(r).Contains(unit)).ToList();
+            var target = holding.Count == 0 ? Original(record, unit) : Intersection(holding);
+            systemd.SetAllowedCpus(unit, target);
+        }
+    }
+
+    public IReadOnlyList<string> DescribeUndo(StepRecord record) =>
+        Units(record).Select(u => $"set AllowedCPUs of {u} to what the remaining domains allow, or back to '{record.Data.GetValueOrDefault("original." + u, "")}' (unset if empty) when none is left").ToList();
+
+    internal static IReadOnlyList<string> Units(StepRecord record) => record.Get("units").Split(',', StringSplitOptions.RemoveEmptyEntries);
+
+    internal static CpuSet? Original(StepRecord record, string unit) =>
+        record.Data.TryGetValue("original." + unit, out var text) && text.Length > 0 ? CpuSet.Parse(text) : null;
+
+    internal static CpuSet Intersection(IEnumerable<StepRecord> records) =>
+        records.Select(r => CpuSet.Parse(r.Get("hostCpus"))).Aggregate((a, b) => a.Intersect(b));
+
+    private static CpuSet OnlineCpus(IHostFs fs)
+    {
+        var text = fs.ReadText(OnlinePath).Trim();
+        return CpuSet.TryParse(text, out var online, out var error) ? online : throw new PlanException(KindName, $"{fs.Resolve(OnlinePath)}: {error}");
+    }
+}

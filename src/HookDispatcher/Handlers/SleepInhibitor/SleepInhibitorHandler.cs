@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using HookDispatcher.DBus;
+using HookDispatcher.Engine;
+using HookDispatcher.Host;
+
+namespace HookDispatcher.Handlers.SleepInhibitor;
+
+/// <summary>
+/// Keeps the host awake while the VM runs. logind's Inhibit lock lives as long as its file descriptor, and the
+/// hook exits at once, so the descriptor is held by a transient service (<c>hookctl inhibit-hold</c>) that
+/// systemd starts at prepare and stops at release.
+/// </summary>
+internal sealed class SleepInhibitorHandler(ISystemd systemd, string binaryPath, string busAddress, TimeSpan wait) : IHandler
+{
+    public const string KindName = "sleepInhibitor";
+    public const string Who = "hookdispatcher";
+
+    public string Kind => KindName;
+
+    public IEnumerable<Step> Plan(PlanContext context)
+    {
+        var rule = context.Rules.SleepInhibitor;
+        if (rule is null || rule.At != context.Stage)
+        {
+            return [];
+        }
+        var why = rule.Why.Replace("{domain}", context.Domain.Name, StringComparison.Ordinal);
+        string[] argv = [binaryPath, "inhibit-hold", "--bus", busAddress, "--what", rule.What, "--why", why, "--", context.Domain.Name];
+        return [new SleepInhibitorStep(this, UnitName(context.Domain.Name), rule.What, why, argv)];
+    }
+
+    public void Undo(StepRecord record, ExecContext context)
+    {
+        var why = record.Get("why");
+        systemd.StopUnit(record.Get("unit"));
+        if (!Poll(() => !Holds(why)))
+        {
+            context.Log.Warning("The inhibitor {Why:l} is still listed after stopping {Unit:l}", why, record.Get("unit"));
+        }
+    }
+
+    public IReadOnlyList<string> DescribeUndo(StepRecord record) =>
+        [$"StopUnit({record.Get("unit")}) and wait until logind no longer lists the '{record.Get("what")}' inhibitor"];
+
+    /// <summary>hookdispatcher-inhibit-&lt;escaped domain&gt;.service, hashed when the escaped name is too long.</summary>
+    public static string UnitName(string domain)
+    {
+        var name = $"hookdispatcher-inhibit-{SystemdEscape.UnitNamePart(domain)}.service";
+        if (name.Length <= SystemdEscape.MaxUnitNameLength)
+        {
+            return name;
+        }
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(domain)))[..16];
+        return $"hookdispatcher-inhibit-{hash}.service";
+    }
+
+    internal void Start(string unit, string why, IReadOnlyList<string> argv, string domain)
+    {
+        // A unit left by a crash (libvirt never sent release) is replaced, not duplicated.
+        if (systemd.IsActive(unit))
+        {
+            systemd.StopUnit(unit);
+        }
+        systemd.StartTransientService(unit, $"HookDispatcher sleep inhibitor for libvirt domain {domain}", argv);
+        if (!Poll(() => Holds(why)))
+        {
+            throw new TimeoutException($"{unit} started but logind does not list its inhibitor (who={Who}, why='{why}') after {wait.TotalSeconds:0.#} s");
+        }
+    }
+
+    internal IReadOnlyList<Inhibitor> Current() => systemd.ListInhibitors();
+
+    private bool Holds(string why) => systemd.ListInhibitors().Any(i => i.Who == Who && i.Why == why);
+
+    private bool Poll(Func<bool> condition)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.Elapsed >= wait)
+            {
+                return false;
+            }
+            Thread.Sleep(20);
+        }
+        return true;
+    }
+}

@@ -1,0 +1,74 @@
+using HookDispatcher.DBus;
+using HookDispatcher.Host;
+using HookDispatcher.Values;
+
+namespace HookDispatcher.Tests.Support;
+
+/// <summary>systemd and logind in memory: AllowedCPUs per unit, transient services whose start adds an inhibitor.</summary>
+internal sealed class FakeSystemd : ISystemd
+{
+    public Dictionary<string, CpuSet?> AllowedCpus { get; } = new(StringComparer.Ordinal)
+    {
+        ["system.slice"] = null,
+        ["user.slice"] = null,
+        ["init.scope"] = null,
+    };
+
+    public Dictionary<string, IReadOnlyList<string>> Running { get; } = new(StringComparer.Ordinal);
+
+    public List<string> Calls { get; } = [];
+
+    /// <summary>When set, the call whose log text starts with this fails.</summary>
+    public string? FailOn { get; set; }
+
+    /// <summary>When false, a started inhibitor service never shows up in ListInhibitors (logind refused it).</summary>
+    public bool InhibitorsAppear { get; set; } = true;
+
+    public CpuSet? GetAllowedCpus(string unit) => AllowedCpus.TryGetValue(unit, out var cpus)
+        ? cpus
+        : throw new DBusErrorException(SystemdManagerNoSuchUnit, $"Unit {unit} not loaded.");
+
+    public void SetAllowedCpus(string unit, CpuSet? cpus)
+    {
+        Record($"set {unit} {cpus?.ToString() ?? "unset"}");
+        AllowedCpus[unit] = cpus is { IsEmpty: false } ? cpus : null;
+    }
+
+    public void StartTransientService(string unit, string description, IReadOnlyList<string> argv)
+    {
+        Record($"start {unit}");
+        if (Running.ContainsKey(unit))
+        {
+            throw new DBusErrorException("org.freedesktop.systemd1.UnitExists", $"Unit {unit} already exists.");
+        }
+        Running[unit] = argv;
+    }
+
+    public void StopUnit(string unit)
+    {
+        Record($"stop {unit}");
+        Running.Remove(unit);
+    }
+
+    public void StartUnit(string unit) => Record($"start {unit}");
+
+    public bool IsActive(string unit) => Running.ContainsKey(unit);
+
+    public IReadOnlyList<Inhibitor> ListInhibitors() => !InhibitorsAppear ? [] : Running.Values
+        .Where(argv => argv.Contains("inhibit-hold"))
+        .Select(argv => new Inhibitor(Arg(argv, "--what"), "hookdispatcher", Arg(argv, "--why"), "block", 0, 1))
+        .ToList();
+
+    private const string SystemdManagerNoSuchUnit = "org.freedesktop.systemd1.NoSuchUnit";
+
+    private static string Arg(IReadOnlyList<string> argv, string name) => argv[argv.ToList().IndexOf(name) + 1];
+
+    private void Record(string call)
+    {
+        Calls.Add(call);
+        if (FailOn is { } prefix && call.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            throw new DBusErrorException("org.freedesktop.DBus.Error.AccessDenied", $"injected failure at '{call}'");
+        }
+    }
+}
