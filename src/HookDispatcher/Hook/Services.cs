@@ -3,6 +3,7 @@ using HookDispatcher.Engine;
 using HookDispatcher.Handlers.CpuIsolation;
 using HookDispatcher.Handlers.Hugepages;
 using HookDispatcher.Handlers.SleepInhibitor;
+using HookDispatcher.Handlers.Units;
 using HookDispatcher.Host;
 using HookDispatcher.Logging;
 using HookDispatcher.Rules;
@@ -29,6 +30,7 @@ internal sealed class Services
             new HugepagesHandler(),
             new SleepInhibitorHandler(Systemd, BinaryPath, config.SystemBus, TimeSpan.FromSeconds(10)),
             new CpuIsolationHandler(Systemd),
+            new StopUnitsHandler(Systemd),
         ];
         Planner = new Planner(Handlers);
         Executor = new Executor(Fs, Store, Handlers, config.LockTimeout);
