@@ -1,4 +1,5 @@
-using System.Buffers.Binary;
+using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
 
@@ -43,47 +44,19 @@ internal sealed partial class MessageReader
         };
     }
 
-    public short ReadInt16()
-    {
-        var span = Take(2, 2);
-        return _bigEndian ? BinaryPrimitives.ReadInt16BigEndian(span) : BinaryPrimitives.ReadInt16LittleEndian(span);
-    }
+    public short ReadInt16() => ReadInteger<short>(isUnsigned: false);
 
-    public ushort ReadUInt16()
-    {
-        var span = Take(2, 2);
-        return _bigEndian ? BinaryPrimitives.ReadUInt16BigEndian(span) : BinaryPrimitives.ReadUInt16LittleEndian(span);
-    }
+    public ushort ReadUInt16() => ReadInteger<ushort>(isUnsigned: true);
 
-    public int ReadInt32()
-    {
-        var span = Take(4, 4);
-        return _bigEndian ? BinaryPrimitives.ReadInt32BigEndian(span) : BinaryPrimitives.ReadInt32LittleEndian(span);
-    }
+    public int ReadInt32() => ReadInteger<int>(isUnsigned: false);
 
-    public uint ReadUInt32()
-    {
-        var span = Take(4, 4);
-        return _bigEndian ? BinaryPrimitives.ReadUInt32BigEndian(span) : BinaryPrimitives.ReadUInt32LittleEndian(span);
-    }
+    public uint ReadUInt32() => ReadInteger<uint>(isUnsigned: true);
 
-    public long ReadInt64()
-    {
-        var span = Take(8, 8);
-        return _bigEndian ? BinaryPrimitives.ReadInt64BigEndian(span) : BinaryPrimitives.ReadInt64LittleEndian(span);
-    }
+    public long ReadInt64() => ReadInteger<long>(isUnsigned: false);
 
-    public ulong ReadUInt64()
-    {
-        var span = Take(8, 8);
-        return _bigEndian ? BinaryPrimitives.ReadUInt64BigEndian(span) : BinaryPrimitives.ReadUInt64LittleEndian(span);
-    }
+    public ulong ReadUInt64() => ReadInteger<ulong>(isUnsigned: true);
 
-    public double ReadDouble()
-    {
-        var span = Take(8, 8);
-        return _bigEndian ? BinaryPrimitives.ReadDoubleBigEndian(span) : BinaryPrimitives.ReadDoubleLittleEndian(span);
-    }
+    public double ReadDouble() => BitConverter.Int64BitsToDouble(ReadInt64());
 
     public string ReadString()
     {
@@ -145,6 +118,14 @@ internal sealed partial class MessageReader
         {
             throw new DBusProtocolException($"D-Bus {what} at offset {at} is not valid UTF-8");
         }
+    }
+
+    /// <summary>Every integer is aligned to its own size.</summary>
+    private T ReadInteger<T>(bool isUnsigned) where T : unmanaged, IBinaryInteger<T>
+    {
+        var size = Unsafe.SizeOf<T>();
+        var span = Take(size, size);
+        return _bigEndian ? T.ReadBigEndian(span, isUnsigned) : T.ReadLittleEndian(span, isUnsigned);
     }
 
     private ReadOnlySpan<byte> Take(int size, int alignment)

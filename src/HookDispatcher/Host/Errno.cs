@@ -17,6 +17,9 @@ internal static class Errno
     public const int ENODEV = 19;
     public const int EINVAL = 22;
     public const int ENOSPC = 28;
+    public const int EPIPE = 32;
+    public const int ECONNRESET = 104;
+    public const int ECONNREFUSED = 111;
     public const int EWOULDBLOCK = EAGAIN;
 
     public static string Name(int errno) => errno switch
@@ -33,6 +36,9 @@ internal static class Errno
         ENODEV => "ENODEV",
         EINVAL => "EINVAL",
         ENOSPC => "ENOSPC",
+        EPIPE => "EPIPE",
+        ECONNRESET => "ECONNRESET",
+        ECONNREFUSED => "ECONNREFUSED",
         _ => $"errno {errno}",
     };
 

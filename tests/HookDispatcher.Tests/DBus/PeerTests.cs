@@ -167,4 +167,18 @@ public sealed class PeerTests(DBusDaemon bus) : IClassFixture<DBusDaemon>, IDisp
         error.Message.ShouldBe($"Cannot connect to '{address}': ENOENT (No such file or directory)");
         error.Errno.ShouldBe(2);
     }
+
+    [Fact]
+    public void ASocketWithoutAListenerIsRefusedNamingTheErrno()
+    {
+        using var dir = new Support.TempDir();
+        var path = dir.Join("dead-bus");
+        // Bound but never listening: connect(2) is refused.
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix,
+            System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        socket.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(path));
+
+        Should.Throw<DBusTransportException>(() => DBusConnection.Connect("unix:path=" + path, Timeout))
+            .Message.ShouldBe($"Cannot connect to 'unix:path={path}': ECONNREFUSED (Connection refused)");
+    }
 }
