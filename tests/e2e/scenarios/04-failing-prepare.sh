@@ -1,0 +1,17 @@
+#!/bin/bash
+# A prepare that cannot be satisfied aborts the start with our one-line message and leaves nothing behind.
+source "$(dirname "$0")/../lib.sh"
+name=e2e-toomany
+base=$(hp_total)
+write_rule "$name" '{"hugepages": {"pageSize": "2M", "count": 100000}}'
+check "define $name" define_domain "$name"
+out=$(virsh start "$name" 2>&1); rc=$?
+echo "virsh start said: $out"
+check "virsh start $name fails" test "$rc" -ne 0
+check "error names what was granted ('got ')" grep -qF 'got ' <<<"$out"
+check "error names what was asked (' of 100000 2048kB pages')" grep -qF ' of 100000 2048kB pages' <<<"$out"
+check "error comes from the hook" grep -qF 'Hook script execution failed' <<<"$out"
+eventually 10 test "$(hp_total)" -eq "$base"
+expect_eq "HugePages_Total after the failed start" "$(hp_total)" "$base"
+expect_eq "domstate" "$(domstate "$name")" "shut off"
+check "no state file left" test ! -e "$(state_file "$name")"
