@@ -40,6 +40,24 @@ else
   done
 fi
 
+run= qemu_pid= building= keep_run=0
+cleanup() {
+  if [[ -n $qemu_pid ]] && kill -0 "$qemu_pid" 2>/dev/null; then
+    # timeout(1) leads its own process group (it and QEMU): signal the group.
+    kill -TERM -- -"$qemu_pid" 2>/dev/null || true
+    timeout 15 tail --pid="$qemu_pid" -f /dev/null || kill -KILL -- -"$qemu_pid" 2>/dev/null || true
+  fi
+  [[ -n $building ]] && rm -rf "$building"
+  [[ -n $run ]] || return 0
+  if [[ ${E2E_KEEP:-0} == 1 || $keep_run == 1 ]]; then
+    rm -f "$run/overlay.qcow2"; echo "e2e: run directory kept: $run" >&2
+  else
+    rm -rf "$run"
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
 # Host packages, installed the way a developer would.
 missing=()
 for p in qemu-system-x86 qemu-utils debootstrap; do
@@ -60,29 +78,15 @@ timeout 1800 flock 9 || die "timed out waiting for another image build ($cache_r
 if [[ ! -f $cache/ready ]]; then
   echo "e2e: building guest image $key (once; several minutes)"
   start=$SECONDS
-  rm -rf "$cache.tmp"; mkdir -p "$cache.tmp"
+  rm -rf "$cache.tmp"; mkdir -p "$cache.tmp"; building=$cache.tmp
   if ! timeout 1800 "$here/build-image.sh" "$cache.tmp"; then rm -rf "$cache.tmp"; die "image build failed"; fi
-  rm -rf "$cache"; mv "$cache.tmp" "$cache"; touch "$cache/ready"
+  rm -rf "$cache"; mv "$cache.tmp" "$cache"; touch "$cache/ready"; building=
   echo "e2e: image built in $((SECONDS - start)) s"
 fi
-flock -u 9
+exec 9>&-
 
 run=$(mktemp -d /tmp/hookdispatcher-e2e.XXXXXX)
 share=$run/share
-qemu_pid=
-cleanup() {
-  if [[ -n $qemu_pid ]] && kill -0 "$qemu_pid" 2>/dev/null; then
-    kill "$qemu_pid" 2>/dev/null || true
-    timeout 15 tail --pid="$qemu_pid" -f /dev/null || kill -9 "$qemu_pid" 2>/dev/null || true
-  fi
-  if [[ ${E2E_KEEP:-0} == 1 || ${keep_run:-0} == 1 ]]; then
-    rm -f "$run/overlay.qcow2"; echo "e2e: run directory kept: $run" >&2
-  else
-    rm -rf "$run"
-  fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 mkdir -p "$share/scenarios" "$share/results"
 install -m 0755 "$binary" "$share/hookctl"
