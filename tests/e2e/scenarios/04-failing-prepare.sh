@@ -5,8 +5,9 @@ name=e2e-toomany
 base=$(hp_total)
 write_rule "$name" '{"hugepages": {"pageSize": "2M", "count": 100000}}'
 check "define $name" define_domain "$name"
+t0=$SECONDS
 out=$(virsh start "$name" 2>&1); rc=$?
-echo "virsh start said: $out"
+echo "virsh start took $((SECONDS - t0)) s and said: $out"
 check "virsh start $name fails" test "$rc" -ne 0
 check "error names what was granted ('got ')" grep -qF 'got ' <<<"$out"
 check "error names what was asked (' of 100000 2048kB pages')" grep -qF ' of 100000 2048kB pages' <<<"$out"
