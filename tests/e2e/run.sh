@@ -128,7 +128,7 @@ if [[ ! -f $results/exitcode ]]; then
   else echo "e2e: guest stopped (qemu exit $qemu_rc) without results" >&2; fi
   echo "--- qemu.log"; tail -n 20 "$run/qemu.log" 2>/dev/null || true
   echo "--- tail of the guest console"; tail -n 60 "$run/console.log" 2>/dev/null || true
-  [[ -f $results/runner.log ]] && { echo "--- runner.log"; tail -n 40 "$results/runner.log"; }
+  [[ -s $results/runner.log ]] && { echo "--- runner.log"; tail -n 40 "$results/runner.log"; }
   echo "0 passed, ${#names[@]} failed"
   exit 1
 fi
