@@ -69,6 +69,8 @@ write_rule() {
 
 state_file() { echo "$STATE_DIR/$1.json"; }
 hp_total() { awk '/^HugePages_Total:/ {print $2}' /proc/meminfo; }
+# hp_is N : HugePages_Total is N now (for eventually, which must re-read it on every try).
+hp_is() { [[ $(hp_total) == "$1" ]]; }
 domstate() { virsh domstate "$1" 2>&1 | head -n 1; }
 
 cleanup_domains() {

@@ -3,8 +3,8 @@
 # runs the scenarios against the guest's real libvirtd and prints the results.
 #   tests/e2e/run.sh [--binary PATH] [scenario…]
 # A scenario is a name from tests/e2e/scenarios (with or without .sh, or just its NN prefix) or a path to a script.
-# Environment: E2E_TIMEOUT (whole guest run, s, default 900), E2E_KEEP=1 (keep the run dir), E2E_CACHE,
-# E2E_MIRROR (Debian mirror for the image build).
+# Environment: E2E_TIMEOUT (whole guest run, s, default 900), E2E_SCENARIO_TIMEOUT (300), E2E_VIRSH_TIMEOUT
+# (each virsh call, 180), E2E_KEEP=1 (keep the run dir), E2E_CACHE, E2E_MIRROR (Debian mirror for the image build).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -98,6 +98,8 @@ for s in "${resolved[@]}"; do
   install -m 0755 "$s" "$share/scenarios/$n.sh"
 done
 printf '%s\n' "${names[@]}" > "$share/scenarios/order"
+printf 'E2E_SCENARIO_TIMEOUT=%q\nE2E_VIRSH_TIMEOUT=%q\n' \
+  "${E2E_SCENARIO_TIMEOUT:-300}" "${E2E_VIRSH_TIMEOUT:-180}" > "$share/env"
 
 qemu-img create -q -f qcow2 -F raw -b "$cache/base.raw" "$run/overlay.qcow2"
 echo "e2e: booting guest (${#names[@]} scenarios, timeout ${guest_timeout}s)"

@@ -6,6 +6,9 @@ share=/mnt/host
 results=$share/results
 exec >>"$results/runner.log" 2>&1
 set -u
+# Settings handed over by run.sh (E2E_SCENARIO_TIMEOUT, E2E_VIRSH_TIMEOUT).
+[[ -f $share/env ]] && source "$share/env"
+export E2E_VIRSH_TIMEOUT=${E2E_VIRSH_TIMEOUT:-180}
 echo "runner: start $(date -u +%T), kernel $(uname -r), $(virsh --version 2>/dev/null | sed 's/^/libvirt /')"
 
 finish() {

@@ -8,5 +8,5 @@ check "define $name" define_domain "$name"
 check "virsh start $name" virsh start "$name" || exit 1
 expect_eq "HugePages_Total while running" "$(hp_total)" "$((base + 32))"
 check "virsh destroy $name" virsh destroy "$name"
-eventually 10 test "$(hp_total)" -eq "$base"
+eventually 10 hp_is "$base"
 expect_eq "HugePages_Total after destroy" "$(hp_total)" "$base"

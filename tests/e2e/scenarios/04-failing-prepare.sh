@@ -15,7 +15,7 @@ check "error comes from the hook" grep -qF 'Hook script execution failed' <<<"$o
 check "the hook exited 1" grep -qF 'unexpected exit status 1: ' <<<"$out"
 # virsh prints "Failed to start domain" and then libvirt's line ending in the hook's stderr: one line of ours.
 expect_eq "virsh error lines (the hook's stderr is one line)" "$(wc -l <<<"$out")" 2
-eventually 10 test "$(hp_total)" -eq "$base"
+eventually 10 hp_is "$base"
 expect_eq "HugePages_Total after the failed start" "$(hp_total)" "$base"
 expect_eq "domstate" "$(domstate "$name")" "shut off"
 check "no state file left" test ! -e "$(state_file "$name")"

@@ -11,9 +11,9 @@ expect_eq "HugePages_Total after A started" "$(hp_total)" "$((base + 16))"
 check "virsh start e2e-b" virsh start e2e-b || exit 1
 expect_eq "HugePages_Total after B started" "$(hp_total)" "$((base + 32))"
 check "virsh destroy e2e-a" virsh destroy e2e-a
-eventually 10 test "$(hp_total)" -eq "$((base + 16))"
+eventually 10 hp_is "$((base + 16))"
 expect_eq "HugePages_Total after A destroyed" "$(hp_total)" "$((base + 16))"
 check "B still running" test "$(domstate e2e-b)" = running
 check "virsh destroy e2e-b" virsh destroy e2e-b
-eventually 10 test "$(hp_total)" -eq "$base"
+eventually 10 hp_is "$base"
 expect_eq "HugePages_Total after B destroyed" "$(hp_total)" "$base"
