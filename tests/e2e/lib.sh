@@ -1,6 +1,6 @@
 # Sourced by every scenario (inside the guest, as root, with libvirtd running and hookctl installed as the hook).
 # Prints "PASS …" / "FAIL …" lines; the scenario fails if any FAIL line appears or it exits non-zero.
-# On exit it destroys and undefines the domains it defined and removes the rules it wrote.
+# On exit it destroys and undefines every domain and removes the rules it wrote, so scenarios do not leak.
 
 E2E_FAILED=0
 E2E_RULES=()
