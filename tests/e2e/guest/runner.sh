@@ -1,0 +1,55 @@
+#!/bin/bash
+# Runs inside the e2e guest (hookdispatcher-e2e.service, after multi-user.target and libvirtd.service).
+# Installs the hook from the share like a user does, runs each scenario, and leaves the results, the journal and
+# an exit code in /mnt/host/results. The unit powers the guest off when this script ends, whatever its status.
+share=/mnt/host
+results=$share/results
+exec >>"$results/runner.log" 2>&1
+set -u
+# Settings handed over by run.sh (E2E_SCENARIO_TIMEOUT, E2E_VIRSH_TIMEOUT).
+[[ -f $share/env ]] && source "$share/env"
+export E2E_VIRSH_TIMEOUT=${E2E_VIRSH_TIMEOUT:-180}
+echo "runner: start $(date -u +%T), kernel $(uname -r), $(virsh --version 2>/dev/null | sed 's/^/libvirt /')"
+
+finish() {
+  local rc=$1
+  for d in $(virsh list --all --name 2>/dev/null); do
+    timeout 60 virsh destroy "$d" >/dev/null 2>&1
+    timeout 60 virsh undefine "$d" >/dev/null 2>&1
+  done
+  timeout 60 journalctl -o json --no-pager > "$results/journal.json" 2>/dev/null
+  cp -r /var/log/libvirt/qemu "$results/libvirt-qemu-logs" 2>/dev/null
+  echo "$rc" > "$results/exitcode"
+  sync
+  echo "runner: done, exit $rc"
+  exit "$rc"
+}
+
+# Install as the README tells users to.
+install -m 0755 "$share/hookctl" /usr/local/bin/hookctl || finish 2
+install -d -m 0755 /etc/libvirt/hooks || finish 2
+ln -sf /usr/local/bin/hookctl /etc/libvirt/hooks/qemu || finish 2
+install -d -m 0755 -o root -g root /etc/hookdispatcher/hooks.d || finish 2
+timeout 120 systemctl restart libvirtd || finish 3
+timeout 120 bash -c 'until virsh -c qemu:///system list >/dev/null 2>&1; do sleep 1; done' || finish 3
+
+rc=0
+while read -r name; do
+  [[ -n $name ]] || continue
+  echo "runner: scenario $name"
+  start=$SECONDS
+  (cd "$share/scenarios" && E2E_SCENARIO=$name E2E_LIB=$share/lib.sh \
+     timeout --kill-after=10 "${E2E_SCENARIO_TIMEOUT:-300}" bash "$share/scenarios/$name.sh") \
+     > "$results/$name.log" 2>&1 </dev/null
+  src=$?
+  ((src == 124)) && echo "FAIL scenario timed out after ${E2E_SCENARIO_TIMEOUT:-300}s" >> "$results/$name.log"
+  echo "$src" > "$results/$name.rc"
+  echo "runner: scenario $name exit $src in $((SECONDS - start)) s"
+  ((src == 0)) || rc=1
+  # Each scenario starts from a clean host: no domains, no rules.
+  for d in $(virsh list --all --name 2>/dev/null); do
+    timeout 60 virsh destroy "$d" >/dev/null 2>&1; timeout 60 virsh undefine "$d" >/dev/null 2>&1
+  done
+  rm -rf /etc/hookdispatcher/hooks.d/*
+done < "$share/scenarios/order"
+finish "$rc"

@@ -1,0 +1,91 @@
+# Sourced by every scenario (inside the guest, as root, with libvirtd running and hookctl installed as the hook).
+# Prints "PASS …" / "FAIL …" lines; the scenario fails if any FAIL line appears or it exits non-zero.
+# On exit it destroys and undefines every domain and removes the rules it wrote, so scenarios do not leak.
+
+E2E_FAILED=0
+E2E_RULES=()
+RULES_DIR=/etc/hookdispatcher/hooks.d
+STATE_DIR=/run/hookdispatcher
+HOOK=/etc/libvirt/hooks/qemu
+XML_DIR=/run/e2e-xml
+mkdir -p "$XML_DIR"
+
+pass() { echo "PASS $*"; }
+fail() { echo "FAIL $*"; E2E_FAILED=1; }
+
+# check "desc" cmd… : passes when the command exits 0; on failure shows its exit code and output.
+check() {
+  local desc=$1 out rc; shift
+  out=$("$@" 2>&1); rc=$?
+  if ((rc == 0)); then pass "$desc"; else fail "$desc (exit $rc: $(printf '%s' "$out" | tail -n 3 | tr '\n' ' '))"; fi
+  return $rc
+}
+
+# expect_eq "desc" actual expected
+expect_eq() {
+  if [[ $2 == "$3" ]]; then pass "$1 (= '$3')"; else fail "$1: expected '$3', got '$2'"; return 1; fi
+}
+
+# eventually SECS cmd… : retries the command every 0.5 s until it succeeds (journald and release can lag a little).
+eventually() {
+  local deadline=$((SECONDS + $1)); shift
+  until "$@" >/dev/null 2>&1; do ((SECONDS < deadline)) || return 1; sleep 0.5; done
+}
+
+# Every virsh call is bounded so a stuck libvirtd fails the scenario instead of hanging the guest.
+virsh() { timeout "${E2E_VIRSH_TIMEOUT:-180}" /usr/bin/virsh -c qemu:///system "$@"; }
+
+# domain_xml NAME [mem_mib] [extra-xml] : a tiny diskless domain with no network, video or balloon.
+domain_xml() {
+  local name=$1 mem=${2:-64} extra=${3:-}
+  cat <<XML
+<domain type='qemu'>
+  <name>$name</name>
+  <memory unit='MiB'>$mem</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  $extra
+  <devices>
+    <video><model type='none'/></video>
+    <memballoon model='none'/>
+  </devices>
+</domain>
+XML
+}
+
+# define_domain NAME [mem_mib] [extra-xml] : defines it; its XML stays in $XML_DIR/NAME.xml.
+define_domain() {
+  domain_xml "$@" > "$XML_DIR/$1.xml"
+  virsh define "$XML_DIR/$1.xml" >/dev/null
+}
+
+# write_rule NAME JSON : the rule file for domain NAME.
+write_rule() {
+  install -d -m 0755 "$RULES_DIR"
+  printf '%s\n' "$2" > "$RULES_DIR/$1.json"
+  chmod 0644 "$RULES_DIR/$1.json"
+  E2E_RULES+=("$RULES_DIR/$1.json")
+}
+
+state_file() { echo "$STATE_DIR/$1.json"; }
+hp_total() { awk '/^HugePages_Total:/ {print $2}' /proc/meminfo; }
+# hp_is N : HugePages_Total is N now (for eventually, which must re-read it on every try).
+hp_is() { [[ $(hp_total) == "$1" ]]; }
+domstate() { virsh domstate "$1" 2>&1 | head -n 1; }
+
+cleanup_domains() {
+  local d
+  for d in $(virsh list --all --name 2>/dev/null); do
+    virsh destroy "$d" >/dev/null 2>&1
+    virsh undefine "$d" >/dev/null 2>&1
+  done
+}
+
+_e2e_exit() {
+  local rc=$?
+  cleanup_domains
+  ((${#E2E_RULES[@]})) && rm -f "${E2E_RULES[@]}"
+  ((rc == 0 && E2E_FAILED)) && rc=1
+  exit $rc
+}
+trap _e2e_exit EXIT

@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Real-host tests: boots a throwaway Debian guest under QEMU (TCG), installs hookctl there as the libvirt qemu hook,
+# runs the scenarios against the guest's real libvirtd and prints the results.
+#   tests/e2e/run.sh [--binary PATH] [scenario…]
+# A scenario is a name from tests/e2e/scenarios (with or without .sh, or just its NN prefix) or a path to a script.
+# Environment: E2E_TIMEOUT (whole guest run, s, default 900), E2E_SCENARIO_TIMEOUT (300), E2E_VIRSH_TIMEOUT
+# (each virsh call, 180), E2E_KEEP=1 (keep the run dir), E2E_CACHE, E2E_MIRROR (Debian mirror for the image build).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+cache_root=${E2E_CACHE:-/var/cache/hookdispatcher-e2e}
+guest_timeout=${E2E_TIMEOUT:-900}
+binary=$repo/out/hookctl
+
+die() { echo "e2e: $*" >&2; echo "0 passed, 1 failed"; exit 1; }
+
+scenarios=()
+while (($#)); do
+  case $1 in
+    --binary) binary=${2:?--binary needs a path}; shift 2 ;;
+    --binary=*) binary=${1#--binary=}; shift ;;
+    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+    -*) die "unknown option $1" ;;
+    *) scenarios+=("$1"); shift ;;
+  esac
+done
+[[ $EUID -eq 0 ]] || die "must run as root (debootstrap, image build)"
+[[ -f $binary ]] || die "no binary at $binary (build it with ./build.sh, or pass --binary PATH)"
+
+# Resolve the scenario list before spending minutes on a boot.
+resolved=()
+if ((${#scenarios[@]} == 0)); then
+  resolved=("$here"/scenarios/[0-9]*.sh)
+else
+  for s in "${scenarios[@]}"; do
+    if [[ -f $s ]]; then resolved+=("$(cd "$(dirname "$s")" && pwd)/$(basename "$s")"); continue; fi
+    match=("$here"/scenarios/"${s%.sh}"*.sh)
+    [[ -f ${match[0]} ]] || die "no scenario matches '$s'"
+    resolved+=("${match[@]}")
+  done
+fi
+
+run= qemu_pid= building= keep_run=0
+cleanup() {
+  if [[ -n $qemu_pid ]] && kill -0 "$qemu_pid" 2>/dev/null; then
+    # timeout(1) leads its own process group (it and QEMU): signal the group.
+    kill -TERM -- -"$qemu_pid" 2>/dev/null || true
+    timeout 15 tail --pid="$qemu_pid" -f /dev/null || kill -KILL -- -"$qemu_pid" 2>/dev/null || true
+  fi
+  [[ -n $building ]] && rm -rf "$building"
+  [[ -n $run ]] || return 0
+  if [[ ${E2E_KEEP:-0} == 1 || $keep_run == 1 ]]; then
+    rm -f "$run/overlay.qcow2"; echo "e2e: run directory kept: $run" >&2
+  else
+    rm -rf "$run"
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Host packages, installed the way a developer would.
+missing=()
+for p in qemu-system-x86 qemu-utils debootstrap; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "e2e: installing ${missing[*]}"
+  timeout 300 apt-get update -qq || true
+  DEBIAN_FRONTEND=noninteractive timeout 900 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The image is cached per hash of what goes into it.
+key=$(cat "$here/packages.txt" "$here/build-image.sh" | sha256sum | cut -c1-16)
+cache=$cache_root/$key
+mkdir -p "$cache_root"
+exec 9>"$cache_root/.lock"
+timeout 1800 flock 9 || die "timed out waiting for another image build ($cache_root/.lock)"
+if [[ ! -f $cache/ready ]]; then
+  echo "e2e: building guest image $key (once; several minutes)"
+  start=$SECONDS
+  rm -rf "$cache.tmp"; mkdir -p "$cache.tmp"; building=$cache.tmp
+  if ! timeout 1800 "$here/build-image.sh" "$cache.tmp"; then rm -rf "$cache.tmp"; die "image build failed"; fi
+  rm -rf "$cache"; mv "$cache.tmp" "$cache"; touch "$cache/ready"; building=
+  echo "e2e: image built in $((SECONDS - start)) s"
+fi
+exec 9>&-
+
+run=$(mktemp -d /tmp/hookdispatcher-e2e.XXXXXX)
+share=$run/share
+
+mkdir -p "$share/scenarios" "$share/results"
+install -m 0755 "$binary" "$share/hookctl"
+install -m 0644 "$here/lib.sh" "$share/lib.sh"
+install -m 0755 "$here/guest/runner.sh" "$share/guest-runner.sh"
+names=()
+for s in "${resolved[@]}"; do
+  n=$(basename "$s" .sh); names+=("$n")
+  install -m 0755 "$s" "$share/scenarios/$n.sh"
+done
+printf '%s\n' "${names[@]}" > "$share/scenarios/order"
+printf 'E2E_SCENARIO_TIMEOUT=%q\nE2E_VIRSH_TIMEOUT=%q\n' \
+  "${E2E_SCENARIO_TIMEOUT:-300}" "${E2E_VIRSH_TIMEOUT:-180}" > "$share/env"
+
+qemu-img create -q -f qcow2 -F raw -b "$cache/base.raw" "$run/overlay.qcow2"
+echo "e2e: booting guest (${#names[@]} scenarios, timeout ${guest_timeout}s)"
+boot_start=$SECONDS
+# The "GPU": a VGA function at 01:00.0 and its "HDMI audio" at 01:00.1 behind one root port, alone in an IOMMU group.
+timeout --kill-after=10 "$guest_timeout" qemu-system-x86_64 \
+  -machine q35 -accel tcg,thread=multi -cpu max -smp 2 -m 4G -device intel-iommu \
+  -display none -vga none -serial "file:$run/console.log" -monitor none -no-reboot \
+  -kernel "$cache/vmlinuz" -initrd "$cache/initrd.img" \
+  -append "root=/dev/vda rw console=ttyS0 intel_iommu=on iommu=pt systemd.unified_cgroup_hierarchy=1 panic=-1" \
+  -drive "file=$run/overlay.qcow2,if=virtio,format=qcow2,cache=unsafe" \
+  -virtfs "local,path=$share,mount_tag=host,security_model=none" \
+  -device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,addr=0x6 \
+  -device VGA,bus=rp1,addr=0x0.0x0,multifunction=on \
+  -device ich9-intel-hda,id=hdmi,bus=rp1,addr=0x0.0x1 -audiodev none,id=snd0 \
+  -device hda-output,bus=hdmi.0,audiodev=snd0 \
+  -nic none </dev/null >"$run/qemu.log" 2>&1 &
+qemu_pid=$!
+qemu_rc=0
+wait "$qemu_pid" || qemu_rc=$?
+qemu_pid=
+echo "e2e: guest ran $((SECONDS - boot_start)) s"
+
+results=$share/results
+if [[ ! -f $results/exitcode ]]; then
+  keep_run=1
+  if ((qemu_rc == 124 || qemu_rc == 137)); then echo "e2e: guest timed out after ${guest_timeout}s" >&2
+  else echo "e2e: guest stopped (qemu exit $qemu_rc) without results" >&2; fi
+  echo "--- qemu.log"; tail -n 20 "$run/qemu.log" 2>/dev/null || true
+  echo "--- tail of the guest console"; tail -n 60 "$run/console.log" 2>/dev/null || true
+  [[ -s $results/runner.log ]] && { echo "--- runner.log"; tail -n 40 "$results/runner.log"; }
+  echo "0 passed, ${#names[@]} failed"
+  exit 1
+fi
+
+passed=0 failed=0
+for n in "${names[@]}"; do
+  log=$results/$n.log
+  rc=$(cat "$results/$n.rc" 2>/dev/null || echo missing)
+  echo "== $n"
+  [[ -f $log ]] && grep -E '^(PASS|FAIL) ' "$log" | sed 's/^/  /'
+  if [[ $rc == 0 ]] && grep -q '^PASS ' "$log" && ! grep -q '^FAIL ' "$log"; then
+    passed=$((passed + 1)); echo "PASS $n"
+  else
+    failed=$((failed + 1))
+    echo "  --- output (exit $rc), last lines:"; tail -n 15 "$log" 2>/dev/null | sed 's/^/  | /'
+    echo "FAIL $n"
+  fi
+done
+if ((failed)) || [[ $(cat "$results/exitcode") != 0 ]]; then
+  keep_run=1
+  [[ -s $results/runner.log ]] && { echo "--- runner.log (tail)"; tail -n 20 "$results/runner.log"; }
+fi
+echo "$passed passed, $failed failed"
+((failed == 0)) && [[ $(cat "$results/exitcode") == 0 ]]
