@@ -2,7 +2,10 @@
 # Build, test and run HookDispatcher.
 #   ./build.sh           restore, build and publish the native-AOT binary to out/hookctl
 #   ./build.sh run       build, then simulate a VM's prepare on the shipped example rules (the main job)
-#   ./build.sh test      build, then run every unit and integration test; ends with "N passed, N failed, N skipped"
+#   ./build.sh test      build, then the unit/integration tests and the real-host VM tests (tests/e2e);
+#                        ends with one line "N passed, N failed, N skipped" over both
+#   ./build.sh unit      only the unit/integration tests (fast)
+#   ./build.sh e2e       only the VM tests: a Debian guest with real systemd, logind and libvirtd under QEMU
 set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
@@ -31,6 +34,28 @@ run_main_job() {
     out/hookctl test linux-workstation prepare --xml hooks.d/examples/linux-workstation.xml
 }
 
+# Totals over the suites run so far, for the one closing line.
+total_passed=0 total_failed=0 total_skipped=0
+count() { # LOG: adds the last "N passed, N failed[, N skipped]" line of LOG
+  local line
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1)
+  if [ -z "$line" ]; then total_failed=$((total_failed + 1)); return; fi
+  total_passed=$((total_passed + $(sed -E 's/^([0-9]+) passed.*/\1/' <<<"$line")))
+  total_failed=$((total_failed + $(sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/' <<<"$line")))
+  if grep -q skipped <<<"$line"; then
+    total_skipped=$((total_skipped + $(sed -E 's/.* ([0-9]+) skipped.*/\1/' <<<"$line")))
+  fi
+}
+
+run_e2e() {
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "build.sh: the VM tests need root (they install QEMU and boot a guest): skipped"
+    echo "0 passed, 0 failed, 1 skipped"
+    return 0
+  fi
+  tests/e2e/run.sh --binary out/hookctl
+}
+
 run_tests() {
   local log status
   log=$(mktemp)
@@ -56,6 +81,19 @@ run_tests() {
 case "${1:-build}" in
   build) publish ;;
   run) publish; run_main_job ;;
-  test) publish; run_tests ;;
-  *) echo "usage: $0 [build|run|test]" >&2; exit 2 ;;
+  unit) publish; run_tests ;;
+  e2e) publish; run_e2e ;;
+  test)
+    publish
+    log=$(mktemp)
+    set +e
+    run_tests | tee "$log"; count "$log"
+    run_e2e | tee "$log"; count "$log"
+    set -e
+    rm -f "$log"
+    echo
+    echo "${total_passed} passed, ${total_failed} failed, ${total_skipped} skipped"
+    [ "$total_failed" -eq 0 ]
+    ;;
+  *) echo "usage: $0 [build|run|test|unit|e2e]" >&2; exit 2 ;;
 esac

@@ -89,3 +89,12 @@ _e2e_exit() {
   exit $rc
 }
 trap _e2e_exit EXIT
+
+# allowed_cpus UNIT : systemd's AllowedCPUs of the unit ("" when unset).
+allowed_cpus() { systemctl show -P AllowedCPUs "$1"; }
+
+# effective_cpus UNIT : what the kernel enforces for the unit's cgroup.
+effective_cpus() { cat "/sys/fs/cgroup/$1/cpuset.cpus.effective" 2>/dev/null; }
+
+# pinned_xml CPU : <cputune> pinning the single vCPU and the emulator to CPU (define_domain's extra XML).
+pinned_xml() { echo "<cputune><vcpupin vcpu='0' cpuset='$1'/><emulatorpin cpuset='$1'/></cputune>"; }

@@ -106,7 +106,7 @@ echo "e2e: booting guest (${#names[@]} scenarios, timeout ${guest_timeout}s)"
 boot_start=$SECONDS
 # The "GPU": a VGA function at 01:00.0 and its "HDMI audio" at 01:00.1 behind one root port, alone in an IOMMU group.
 timeout --kill-after=10 "$guest_timeout" qemu-system-x86_64 \
-  -machine q35 -accel tcg,thread=multi -cpu max -smp 2 -m 4G -device intel-iommu \
+  -machine q35 -accel tcg,thread=multi -cpu max -smp 4 -m 4G -device intel-iommu \
   -display none -vga none -serial "file:$run/console.log" -monitor none -no-reboot \
   -kernel "$cache/vmlinuz" -initrd "$cache/initrd.img" \
   -append "root=/dev/vda rw console=ttyS0 intel_iommu=on iommu=pt systemd.unified_cgroup_hierarchy=1 panic=-1" \
