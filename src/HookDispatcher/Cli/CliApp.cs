@@ -41,6 +41,7 @@ internal static class CliApp
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(ReleaseCommand.Create());
         root.Subcommands.Add(InhibitHoldCommand.Create());
+        root.Subcommands.Add(JournalTestCommand.Create());
         return root;
     }
 }
