@@ -23,6 +23,7 @@ need_packages=()
 command -v hyperfine >/dev/null || need_packages+=(hyperfine)
 [ -x /usr/bin/time ] || need_packages+=(time)
 command -v jq >/dev/null || need_packages+=(jq)
+command -v gcc >/dev/null || need_packages+=(gcc)
 if [ ${#need_packages[@]} -gt 0 ]; then
   echo "installing: ${need_packages[*]}" >&2
   apt-get install -y -qq "${need_packages[@]}" >/dev/null 2>&1 \
