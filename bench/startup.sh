@@ -285,9 +285,8 @@ for i in "${!NAMES[@]}"; do
 done
 echo
 echo "'rules hook prepare+release' is one iteration: 'qemu withrules prepare begin -' (16 × 2M pages on a simulated host tree,"
-echo "state journalled) then 'qemu withrules release end -'. 'hookctl test' prints only the hugepages section for"
-echo "linux-workstation: the gpu, cpuIsolation and sleepInhibitor handlers are not implemented yet, so today's dry run is"
-echo "cheaper than a full one will be."
+echo "state journalled) then 'qemu withrules release end -'. 'hookctl test' plans linux-workstation, whose rules have"
+echo "only a hugepages section (a dry run of cpuIsolation also asks systemd for the current AllowedCPUs over D-Bus)."
 echo
 
 read -r NR_MEDIAN _ < <(stats norules 3)
