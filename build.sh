@@ -6,6 +6,7 @@
 #                        ends with one line "N passed, N failed, N skipped" over both
 #   ./build.sh unit      only the unit/integration tests (fast)
 #   ./build.sh e2e       only the VM tests: a Debian guest with real systemd, logind and libvirtd under QEMU
+#   ./build.sh deb       build out/hookdispatcher_<version>_amd64.deb (dpkg-deb)
 set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
@@ -15,7 +16,7 @@ publish() {
     -p:TreatWarningsAsErrors=true
   rm -f out/*.dbg out/*.pdb
   local extra
-  extra=$(find out -mindepth 1 ! -name hookctl)
+  extra=$(find out -mindepth 1 ! -name hookctl ! -name 'hookdispatcher_*.deb')
   if [ -n "$extra" ]; then
     echo "build.sh: out/ must hold only the single executable, found: $extra" >&2
     exit 1
@@ -47,13 +48,35 @@ count() { # LOG: adds the last "N passed, N failed[, N skipped]" line of LOG
   fi
 }
 
+build_deb() {
+  local version stage
+  version=$(out/hookctl --version | cut -d+ -f1)
+  stage=$(mktemp -d)
+  trap 'rm -rf "$stage"' RETURN
+  chmod 0755 "$stage"
+  install -D -m 0755 out/hookctl "$stage/usr/bin/hookctl"
+  install -d -m 0755 "$stage/etc/hookdispatcher/hooks.d" "$stage/DEBIAN"
+  printf '{\n  "rulesDir": "/etc/hookdispatcher/hooks.d",\n  "stateDir": "/run/hookdispatcher"\n}\n' > "$stage/etc/hookdispatcher/config.json"
+  install -D -m 0644 hooks.d/rules.schema.json "$stage/usr/share/hookdispatcher/rules.schema.json"
+  install -d -m 0755 "$stage/usr/share/doc/hookdispatcher/examples"
+  cp -r hooks.d/*.json hooks.d/*.d hooks.d/README.md "$stage/usr/share/doc/hookdispatcher/examples/"
+  install -m 0644 README.md "$stage/usr/share/doc/hookdispatcher/README.md"
+  sed "s/@VERSION@/$version/" install/debian/control > "$stage/DEBIAN/control"
+  install -m 0644 install/debian/conffiles "$stage/DEBIAN/conffiles"
+  install -m 0755 install/debian/postinst install/debian/prerm install/debian/postrm "$stage/DEBIAN/"
+  chmod -R u=rwX,go=rX "$stage/usr" "$stage/etc"
+  rm -f out/hookdispatcher_*.deb
+  dpkg-deb --root-owner-group -Zxz --build "$stage" "out/hookdispatcher_${version}_amd64.deb" >/dev/null
+  echo "built out/hookdispatcher_${version}_amd64.deb"
+}
+
 run_e2e() {
   if [ "$(id -u)" -ne 0 ]; then
     echo "build.sh: the VM tests need root (they install QEMU and boot a guest): skipped"
     echo "0 passed, 0 failed, 1 skipped"
     return 0
   fi
-  tests/e2e/run.sh --binary out/hookctl
+  tests/e2e/run.sh --binary out/hookctl --deb "$(ls out/hookdispatcher_*.deb)"
 }
 
 run_tests() {
@@ -82,9 +105,11 @@ case "${1:-build}" in
   build) publish ;;
   run) publish; run_main_job ;;
   unit) publish; run_tests ;;
-  e2e) publish; run_e2e ;;
+  e2e) publish; build_deb; run_e2e ;;
+  deb) publish; build_deb ;;
   test)
     publish
+    build_deb
     log=$(mktemp)
     set +e
     run_tests | tee "$log"; count "$log"
@@ -95,5 +120,5 @@ case "${1:-build}" in
     echo "${total_passed} passed, ${total_failed} failed, ${total_skipped} skipped"
     [ "$total_failed" -eq 0 ]
     ;;
-  *) echo "usage: $0 [build|run|test|unit|e2e]" >&2; exit 2 ;;
+  *) echo "usage: $0 [build|run|test|unit|e2e|deb]" >&2; exit 2 ;;
 esac

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Real-host tests: boots a throwaway Debian guest under QEMU (TCG), installs hookctl there as the libvirt qemu hook,
 # runs the scenarios against the guest's real libvirtd and prints the results.
-#   tests/e2e/run.sh [--binary PATH] [scenario…]
+#   tests/e2e/run.sh [--binary PATH] [--deb PATH] [scenario…]   (--deb: the package for scenario 90)
 # A scenario is a name from tests/e2e/scenarios (with or without .sh, or just its NN prefix) or a path to a script.
 # Environment: E2E_TIMEOUT (whole guest run, s, default 900), E2E_SCENARIO_TIMEOUT (300), E2E_VIRSH_TIMEOUT
 # (each virsh call, 180), E2E_KEEP=1 (keep the run dir), E2E_CACHE, E2E_MIRROR (Debian mirror for the image build).
@@ -11,6 +11,7 @@ repo=$(cd "$here/../.." && pwd)
 cache_root=${E2E_CACHE:-/var/cache/hookdispatcher-e2e}
 guest_timeout=${E2E_TIMEOUT:-900}
 binary=$repo/out/hookctl
+deb=""
 
 die() { echo "e2e: $*" >&2; echo "0 passed, 1 failed"; exit 1; }
 
@@ -19,6 +20,7 @@ while (($#)); do
   case $1 in
     --binary) binary=${2:?--binary needs a path}; shift 2 ;;
     --binary=*) binary=${1#--binary=}; shift ;;
+    --deb) deb=${2:?--deb needs a path}; shift 2 ;;
     -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
     -*) die "unknown option $1" ;;
     *) scenarios+=("$1"); shift ;;
@@ -90,6 +92,14 @@ share=$run/share
 
 mkdir -p "$share/scenarios" "$share/results"
 install -m 0755 "$binary" "$share/hookctl"
+# The guest installs with the project's own install script, as the README tells users to.
+mkdir -p "$share/install" "$share/hooks.d"
+install -m 0755 "$repo/install/install.sh" "$repo/install/uninstall.sh" "$share/install/"
+install -m 0644 "$repo/hooks.d/rules.schema.json" "$share/hooks.d/"
+if [[ -n $deb ]]; then
+  [[ -f $deb ]] || die "no package at $deb (build it with ./build.sh deb)"
+  install -m 0644 "$deb" "$share/hookdispatcher.deb"
+fi
 install -m 0644 "$here/lib.sh" "$share/lib.sh"
 install -m 0755 "$here/guest/runner.sh" "$share/guest-runner.sh"
 names=()

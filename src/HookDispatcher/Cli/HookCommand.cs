@@ -16,7 +16,8 @@ internal static class HookCommand
             Description = "DOMAIN OPERATION SUB-OPERATION EXTRA, exactly as libvirt passes them (\"-\" for none)",
             Arity = ArgumentArity.ZeroOrMore,
         };
-        var command = new Command("hook", "Run the libvirt hook for one event, reading the domain XML on stdin")
+        var command = new Command("hook", "Run the libvirt hook for one event, reading the domain XML on stdin.\n" +
+            "Example:\n  virsh dumpxml win11 | hookctl hook win11 prepare begin -")
         {
             args,
         };

@@ -16,7 +16,8 @@ internal static class JournalTestCommand
             Description = "Pad the message to this many bytes (over ~200 KB the sink passes it to journald in a sealed memfd)",
             DefaultValueFactory = _ => 0,
         };
-        var command = new Command("journal-test", "Log a multi-line test entry with the hook's fields and print its token")
+        var command = new Command("journal-test", "Log a multi-line test entry with the hook's fields and print its token.\n" +
+            "Example:\n  journalctl -o json HOOK_TEST_TOKEN=$(hookctl journal-test)")
         {
             size,
         };

@@ -11,7 +11,8 @@ internal static class ReleaseCommand
     public static Command Create()
     {
         var domain = new Argument<string>("domain") { Description = "The libvirt domain name" };
-        var command = new Command("release", "Undo everything DOMAIN holds (after a crash, or a release libvirt never sent)")
+        var command = new Command("release", "Undo everything DOMAIN holds (after a crash, or a release libvirt never sent).\n" +
+            "Example:\n  hookctl status win11 && hookctl release win11")
         {
             domain,
         };

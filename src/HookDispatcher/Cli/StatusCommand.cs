@@ -10,7 +10,8 @@ internal static class StatusCommand
     public static Command Create()
     {
         var domain = new Argument<string?>("domain") { Description = "Only this domain", Arity = ArgumentArity.ZeroOrOne };
-        var command = new Command("status", "Show what each domain holds on the host (from the state files)")
+        var command = new Command("status", "Show what each domain holds on the host (from the state files).\n" +
+            "Examples:\n  hookctl status\n  hookctl status win11")
         {
             domain,
         };

@@ -19,7 +19,8 @@ internal static class TestCommand
         hookEvent.AcceptOnlyFromAmong(Events);
         var xml = new Option<FileInfo?>("--xml") { Description = "Domain XML file (default: read from stdin)" };
         var apply = new Option<bool>("--apply") { Description = "Really change the host (for manual testing)" };
-        var command = new Command("test", "Show what the hook would do for DOMAIN at EVENT without touching the host")
+        var command = new Command("test", "Show what the hook would do for DOMAIN at EVENT without touching the host.\n" +
+            "Examples:\n  hookctl test win11 prepare --xml /etc/libvirt/qemu/win11.xml\n  virsh dumpxml win11 | hookctl test win11 started\n  hookctl test win11 release")
         {
             domain,
             hookEvent,
@@ -38,6 +39,11 @@ internal static class TestCommand
             var e = new HookEvent(result.GetValue(domain)!, op, op == "release" ? "end" : "begin", "-");
             var xmlFile = result.GetValue(xml);
             Func<Stream> source = xmlFile is null ? Console.OpenStandardInput : () => xmlFile.OpenRead();
+            if (xmlFile is null && e.Action == HookAction.Apply && !Console.IsInputRedirected)
+            {
+                error.WriteLine("hookctl: give the domain XML with --xml FILE or on stdin (virsh dumpxml DOMAIN | hookctl test …)");
+                return ExitCodes.Invalid;
+            }
             if (xmlFile is { Exists: false })
             {
                 error.WriteLine($"hookctl: --xml: '{xmlFile.FullName}' does not exist");

@@ -14,7 +14,8 @@ internal static class ValidateCommand
             Description = "Domain names (their rules and drop-ins) or rule file paths; default: every domain in the rules directory",
             Arity = ArgumentArity.ZeroOrMore,
         };
-        var command = new Command("validate", "Check rule files; prints every error with file, line, column and JSON path")
+        var command = new Command("validate", "Check rule files; prints every error with file, line, column and JSON path.\n" +
+            "Examples:\n  hookctl validate\n  hookctl validate win11\n  hookctl validate ./draft.json")
         {
             targets,
         };

@@ -26,11 +26,7 @@ finish() {
 }
 
 # Install as the README tells users to.
-install -m 0755 "$share/hookctl" /usr/local/bin/hookctl || finish 2
-install -d -m 0755 /etc/libvirt/hooks || finish 2
-ln -sf /usr/local/bin/hookctl /etc/libvirt/hooks/qemu || finish 2
-install -d -m 0755 -o root -g root /etc/hookdispatcher/hooks.d || finish 2
-timeout 120 systemctl restart libvirtd || finish 3
+timeout 180 bash "$share/install/install.sh" --binary "$share/hookctl" --restart-libvirtd || finish 2
 timeout 120 bash -c 'until virsh -c qemu:///system list >/dev/null 2>&1; do sleep 1; done' || finish 3
 
 rc=0
