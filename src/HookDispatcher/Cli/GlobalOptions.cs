@@ -18,8 +18,20 @@ internal static class GlobalOptions
         Recursive = true,
     };
 
+    /// <summary>
+    /// Sets the command's action to run with the services wired from the config in force and the invocation's
+    /// output and error writers; a config that cannot be loaded is reported in one line and exits 2.
+    /// </summary>
+    public static void SetServicesAction(this Command command, Func<ParseResult, Services, TextWriter, TextWriter, int> action) =>
+        command.SetAction(result =>
+        {
+            var output = result.InvocationConfiguration.Output;
+            var error = result.InvocationConfiguration.Error;
+            return Load(result, error) is { } services ? action(result, services, output, error) : ExitCodes.Invalid;
+        });
+
     /// <summary>Loads the config for a command, reporting a bad file as one line.</summary>
-    public static Services? Load(ParseResult result, TextWriter stderr)
+    private static Services? Load(ParseResult result, TextWriter stderr)
     {
         try
         {

@@ -21,12 +21,8 @@ internal static class JournalTestCommand
         {
             size,
         };
-        command.SetAction(result =>
+        command.SetServicesAction((result, services, output, _) =>
         {
-            if (GlobalOptions.Load(result, result.InvocationConfiguration.Error) is not { } services)
-            {
-                return ExitCodes.Invalid;
-            }
             var token = Guid.NewGuid().ToString("N");
             var padding = new string('x', Math.Max(0, result.GetValue(size)));
             services.Log
@@ -35,7 +31,7 @@ internal static class JournalTestCommand
                 .ForContext("HOOK_TEST_TOKEN", token)
                 .Information("journal test {Token:l}\nsecond line\nthird line{Padding:l}", token, padding);
             (services.Log as IDisposable)?.Dispose();
-            result.InvocationConfiguration.Output.WriteLine(token);
+            output.WriteLine(token);
             return ExitCodes.Ok;
         });
         return command;

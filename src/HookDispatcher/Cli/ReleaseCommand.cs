@@ -16,14 +16,8 @@ internal static class ReleaseCommand
         {
             domain,
         };
-        command.SetAction(result =>
+        command.SetServicesAction((result, services, output, error) =>
         {
-            var output = result.InvocationConfiguration.Output;
-            var error = result.InvocationConfiguration.Error;
-            if (GlobalOptions.Load(result, error) is not { } services)
-            {
-                return ExitCodes.Invalid;
-            }
             var name = result.GetValue(domain)!;
             try
             {

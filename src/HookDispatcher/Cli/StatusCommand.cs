@@ -15,14 +15,8 @@ internal static class StatusCommand
         {
             domain,
         };
-        command.SetAction(result =>
+        command.SetServicesAction((result, services, output, error) =>
         {
-            var output = result.InvocationConfiguration.Output;
-            var error = result.InvocationConfiguration.Error;
-            if (GlobalOptions.Load(result, error) is not { } services)
-            {
-                return ExitCodes.Invalid;
-            }
             try
             {
                 var name = result.GetValue(domain);

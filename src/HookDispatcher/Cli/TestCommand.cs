@@ -27,14 +27,8 @@ internal static class TestCommand
             xml,
             apply,
         };
-        command.SetAction(result =>
+        command.SetServicesAction((result, services, output, error) =>
         {
-            var output = result.InvocationConfiguration.Output;
-            var error = result.InvocationConfiguration.Error;
-            if (GlobalOptions.Load(result, error) is not { } services)
-            {
-                return ExitCodes.Invalid;
-            }
             var op = result.GetValue(hookEvent)!;
             var e = new HookEvent(result.GetValue(domain)!, op, op == "release" ? "end" : "begin", "-");
             var xmlFile = result.GetValue(xml);

@@ -19,14 +19,8 @@ internal static class ValidateCommand
         {
             targets,
         };
-        command.SetAction(result =>
+        command.SetServicesAction((result, services, output, error) =>
         {
-            var output = result.InvocationConfiguration.Output;
-            var error = result.InvocationConfiguration.Error;
-            if (GlobalOptions.Load(result, error) is not { } services)
-            {
-                return ExitCodes.Invalid;
-            }
             var names = result.GetValue(targets) is { Length: > 0 } given ? given : DomainsIn(services.Config.RulesDir);
             var failed = 0;
             foreach (var name in names)
