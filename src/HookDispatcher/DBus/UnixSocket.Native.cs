@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using HookDispatcher.Host;
 
 namespace HookDispatcher.DBus;
 
@@ -21,32 +22,8 @@ internal sealed unsafe partial class UnixSocket
 
     private static int ControlSpace(int fdCount) => CmsgHeaderLength + ((fdCount * sizeof(int) + 7) & ~7);
 
-    [StructLayout(LayoutKind.Sequential)]
-    private struct IoVec
-    {
-        public void* Base;
-        public nuint Length;
-    }
 
-    [StructLayout(LayoutKind.Sequential)]
-    private struct MsgHdr
-    {
-        public void* Name;
-        public uint NameLength;
-        public IoVec* Iov;
-        public nuint IovLength;
-        public void* Control;
-        public nuint ControlLength;
-        public int Flags;
-    }
 
-    [StructLayout(LayoutKind.Sequential)]
-    private struct CmsgHdr
-    {
-        public nuint Length;
-        public int Level;
-        public int Type;
-    }
 
     [StructLayout(LayoutKind.Sequential)]
     private struct PollFd

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace HookDispatcher.Host;
 
-/// <summary>errno values the dispatcher meets at sysfs/procfs, rendered as "EBUSY (Device or resource busy)".</summary>
+/// <summary>errno values the dispatcher meets at sysfs/procfs and sockets, rendered as "EBUSY (Device or resource busy)".</summary>
 internal static class Errno
 {
     public const int EPERM = 1;
@@ -17,7 +17,13 @@ internal static class Errno
     public const int ENODEV = 19;
     public const int EINVAL = 22;
     public const int ENOSPC = 28;
+    public const int EBADF = 9;
+    public const int ENFILE = 23;
+    public const int EMFILE = 24;
     public const int EPIPE = 32;
+    public const int ENOSYS = 38;
+    public const int EMSGSIZE = 90;
+    public const int ENOBUFS = 105;
     public const int ECONNRESET = 104;
     public const int ECONNREFUSED = 111;
     public const int EWOULDBLOCK = EAGAIN;
@@ -36,7 +42,13 @@ internal static class Errno
         ENODEV => "ENODEV",
         EINVAL => "EINVAL",
         ENOSPC => "ENOSPC",
+        EBADF => "EBADF",
+        ENFILE => "ENFILE",
+        EMFILE => "EMFILE",
         EPIPE => "EPIPE",
+        ENOSYS => "ENOSYS",
+        EMSGSIZE => "EMSGSIZE",
+        ENOBUFS => "ENOBUFS",
         ECONNRESET => "ECONNRESET",
         ECONNREFUSED => "ECONNREFUSED",
         _ => $"errno {errno}",

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using HookDispatcher.Host;
 
 namespace HookDispatcher.Logging;
 
@@ -125,48 +126,10 @@ internal static unsafe partial class JournalNative
     private static JournalException Failure(string call)
     {
         var errno = Marshal.GetLastPInvokeError();
-        return new JournalException($"{call} failed: {ErrnoName(errno)} ({Marshal.GetPInvokeErrorMessage(errno)})");
+        return new JournalException($"{call} failed: {Host.Errno.Describe(errno)}");
     }
 
-    private static string ErrnoName(int errno) => errno switch
-    {
-        1 => "EPERM",
-        2 => "ENOENT",
-        9 => "EBADF",
-        11 => "EAGAIN",
-        12 => "ENOMEM",
-        13 => "EACCES",
-        22 => "EINVAL",
-        23 => "ENFILE",
-        24 => "EMFILE",
-        28 => "ENOSPC",
-        32 => "EPIPE",
-        38 => "ENOSYS",
-        90 => "EMSGSIZE",
-        105 => "ENOBUFS",
-        111 => "ECONNREFUSED",
-        _ => FormattableString.Invariant($"errno {errno}"),
-    };
 
-    [StructLayout(LayoutKind.Sequential)]
-    private struct MsgHdr
-    {
-        public void* Name;
-        public uint NameLength;
-        public void* Iov;
-        public nuint IovLength;
-        public void* Control;
-        public nuint ControlLength;
-        public int Flags;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct CmsgHdr
-    {
-        public nuint Length;
-        public int Level;
-        public int Type;
-    }
 
     [LibraryImport("libc", EntryPoint = "memfd_create", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int MemfdCreate(string name, uint flags);
