@@ -54,7 +54,7 @@ internal sealed class HookRunner(Services services, TextWriter stderr)
         var plan = HookPlan.Build(services, hookEvent, domainXml);
         if (plan.Error is { } error)
         {
-            return Fail(hookEvent, log, ExitCodes.Invalid, error);
+            return Fail(hookEvent, log, plan.ErrorExitCode, error);
         }
         if (plan.Steps.Count == 0 && hookEvent.Stage != Stage.Prepare)
         {
