@@ -83,6 +83,12 @@ internal sealed class Executor(IHostFs fs, StateStore store, IReadOnlyList<IHand
     /// <summary>Undoes everything the domain holds. Returns the failures; failed records stay for a retry.</summary>
     public IReadOnlyList<string> Release(string domain, ILogger log)
     {
+        // libvirt runs one domain's events one after another, so with no state file now there is none to wait for:
+        // release of a domain that holds nothing creates neither the state directory nor the lock.
+        if (!File.Exists(store.PathOf(domain)))
+        {
+            return [];
+        }
         using var held = StateLock.Acquire(store, lockTimeout);
         var state = store.Load(domain);
         if (state is null)

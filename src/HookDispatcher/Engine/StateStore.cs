@@ -18,7 +18,10 @@ internal sealed class StateStore(string stateDir, Action<string>? beforeChange =
 
     public string Directory { get; } = stateDir;
 
-    public string PathOf(string domain) => Path.Join(Directory, domain + ".json");
+    /// <summary>The domain's state file; a name that could lead outside the state directory is refused.</summary>
+    public string PathOf(string domain) => Rules.RuleLoader.IsValidDomainName(domain, out var error)
+        ? Path.Join(Directory, domain + ".json")
+        : throw new StateException($"no state file for domain \"{domain}\": {error}");
 
     public void EnsureDirectory()
     {
