@@ -66,12 +66,7 @@ public sealed class CorpusTests
         }
         if (c.OutsideState is { } outside)
         {
-            // A state file outside the state directory that a traversing name would reach: undoing it would lower the pool.
-            host.Write(SimulatedHost.Nr2M, "16\n");
-            File.WriteAllText(Path.Join(host.Path, outside + ".json"), """
-                { "version": 1, "domain": "../outside", "steps": [ { "id": "hugepages", "kind": "hugepages", "event": "prepare begin", "status": "Done",
-                  "data": { "pool": "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages", "pageSizeBytes": "2097152", "node": "", "pages": "16", "baseline": "0", "start": "0" } } ] }
-                """);
+            TraversalBait.Plant(host, outside);
         }
         var link = host.HookLink();
         var before = Snapshot(host.Path);

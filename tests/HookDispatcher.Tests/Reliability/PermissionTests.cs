@@ -106,16 +106,12 @@ public sealed class PermissionTests
     public void HookctlRefusesADomainNameThatLeadsOutOfTheStateDirectory(string command)
     {
         using var host = new SimulatedHost();
-        host.Write(SimulatedHost.Nr2M, "16\n");
-        // What a traversing name would reach: before the fix 'hookctl release ../outside' undid it (pool 16 → 0).
-        File.WriteAllText(Path.Join(host.Path, "outside.json"), """
-            { "version": 1, "domain": "../outside", "steps": [ { "id": "hugepages", "kind": "hugepages", "event": "prepare begin", "status": "Done",
-              "data": { "pool": "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages", "pageSizeBytes": "2097152", "node": "", "pages": "16", "baseline": "0", "start": "0" } } ] }
-            """);
+        // Before the fix 'hookctl release ../outside' undid this (pool 16 → 0) and deleted it.
+        var bait = TraversalBait.Plant(host);
         var result = host.Ctl(command, "../outside");
         result.ExitCode.ShouldBe(1);
         result.Stderr.ShouldContain("contains '/'");
         host.Read(SimulatedHost.Nr2M).ShouldBe("16\n");
-        File.Exists(Path.Join(host.Path, "outside.json")).ShouldBeTrue();
+        File.Exists(bait).ShouldBeTrue();
     }
 }
