@@ -58,7 +58,7 @@ internal static class TestCommand
         if (plan.Error is { } problem)
         {
             error.WriteLine($"hookctl: {e.Domain} {e.Operation}: {problem}");
-            return ExitCodes.Invalid;
+            return plan.ErrorExitCode;
         }
         if (plan.Rules is null)
         {

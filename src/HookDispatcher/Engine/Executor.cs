@@ -65,8 +65,16 @@ internal sealed class Executor(IHostFs fs, StateStore store, IReadOnlyList<IHand
                     state.Steps.Remove(record);
                 }
                 stepLog.Error("Step {HOOK_STEP:l} failed: {Reason:l}", step.Id, e.Message);
-                var undoFailures = Undo(state, applied, context);
-                Persist(state);
+                // Undo journals each success; with nothing applied the state file was not touched by this event.
+                List<string> undoFailures;
+                try
+                {
+                    undoFailures = Undo(state, applied, context);
+                }
+                catch (StateException persist)
+                {
+                    undoFailures = [persist.Message];
+                }
                 throw new StepFailedException(step.Id, e.Message, undoFailures);
             }
         }
@@ -75,6 +83,12 @@ internal sealed class Executor(IHostFs fs, StateStore store, IReadOnlyList<IHand
     /// <summary>Undoes everything the domain holds. Returns the failures; failed records stay for a retry.</summary>
     public IReadOnlyList<string> Release(string domain, ILogger log)
     {
+        // libvirt runs one domain's events one after another, so with no state file now there is none to wait for:
+        // release of a domain that holds nothing creates neither the state directory nor the lock.
+        if (!File.Exists(store.PathOf(domain)))
+        {
+            return [];
+        }
         using var held = StateLock.Acquire(store, lockTimeout);
         var state = store.Load(domain);
         if (state is null)
@@ -87,15 +101,22 @@ internal sealed class Executor(IHostFs fs, StateStore store, IReadOnlyList<IHand
 
     private List<string> UndoAll(DomainState state, ExecContext context)
     {
-        var failures = Undo(state, state.Steps.ToList(), context);
-        Persist(state);
-        return failures;
+        if (state.Steps.Count == 0)
+        {
+            Persist(state);
+            return [];
+        }
+        return Undo(state, state.Steps.ToList(), context);
     }
 
-    /// <summary>Undoes <paramref name="records"/> in reverse order; each success is journalled at once.</summary>
+    /// <summary>
+    /// Undoes <paramref name="records"/> in reverse order; each success is journalled at once. Returns the undo
+    /// failures; throws <see cref="StateException"/> only when the journal cannot be brought up to date at all.
+    /// </summary>
     private List<string> Undo(DomainState state, IReadOnlyList<StepRecord> records, ExecContext context)
     {
         var failures = new List<string>();
+        var journalBehind = false;
         for (var i = records.Count - 1; i >= 0; i--)
         {
             var record = records[i];
@@ -108,15 +129,30 @@ internal sealed class Executor(IHostFs fs, StateStore store, IReadOnlyList<IHand
                     throw new StateException($"no handler for kind '{record.Kind}' (state written by another version?)");
                 }
                 handler.Undo(record, context with { Log = stepLog });
-                state.Steps.Remove(record);
-                Persist(state);
-                stepLog.Information("Undid {HOOK_STEP:l}", record.Id);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 stepLog.Error("Undo of {HOOK_STEP:l} failed: {Reason:l}", record.Id, e.Message);
                 failures.Add($"{record.Id}: {e.Message}");
+                continue;
             }
+            state.Steps.Remove(record);
+            stepLog.Information("Undid {HOOK_STEP:l}", record.Id);
+            try
+            {
+                Persist(state);
+            }
+            catch (StateException e)
+            {
+                // The host change is undone; only the journal still lists it. The next save (at the latest the one
+                // after this loop) drops it, and undoing a record twice is harmless: not an undo failure.
+                stepLog.Warning("Undid {HOOK_STEP:l} but could not record that yet: {Reason:l}", record.Id, e.Message);
+                journalBehind = true;
+            }
+        }
+        if (journalBehind)
+        {
+            Persist(state);
         }
         return failures;
     }

@@ -1,3 +1,4 @@
+using HookDispatcher.Host;
 using HookDispatcher.Rules;
 
 namespace HookDispatcher.Engine;
@@ -8,7 +9,21 @@ internal sealed class Planner(IReadOnlyList<IHandler> handlers)
     public IReadOnlyList<Step> Plan(PlanContext context)
     {
         RefuseUnimplemented(context);
-        return handlers.SelectMany(h => h.Plan(context)).ToList();
+        var steps = new List<Step>();
+        foreach (var handler in handlers)
+        {
+            try
+            {
+                steps.AddRange(handler.Plan(context));
+            }
+            catch (HostIoException e)
+            {
+                // Planning reads the host (online CPUs, MemTotal, the pool): a failed read is reported like a failed
+                // step, naming the section, never as an unhandled exception with a stack trace in 'virsh start'.
+                throw new PlanException(handler.Kind, e.Message, hostFailure: true);
+            }
+        }
+        return steps;
     }
 
     /// <summary>

@@ -7,14 +7,21 @@ namespace HookDispatcher.Engine;
 /// Per-domain state files under the state directory (0700, files 0600). Every save is write-temp, fsync,
 /// rename, fsync-dir, so a crash leaves either the old or the new file, never a torn one.
 /// </summary>
-internal sealed class StateStore(string stateDir)
+/// <param name="beforeChange">
+/// Called with the state file's path before each write or delete: the seam through which tests make one of them
+/// fail (it throws an <see cref="IOException"/>). Null in production.
+/// </param>
+internal sealed class StateStore(string stateDir, Action<string>? beforeChange = null)
 {
     private const UnixFileMode DirMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private const UnixFileMode FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     public string Directory { get; } = stateDir;
 
-    public string PathOf(string domain) => Path.Join(Directory, domain + ".json");
+    /// <summary>The domain's state file; a name that could lead outside the state directory is refused.</summary>
+    public string PathOf(string domain) => Rules.RuleLoader.IsValidDomainName(domain, out var error)
+        ? Path.Join(Directory, domain + ".json")
+        : throw new StateException($"no state file for domain \"{domain}\": {error}");
 
     public void EnsureDirectory()
     {
@@ -56,6 +63,7 @@ internal sealed class StateStore(string stateDir)
         var temp = Path.Join(Directory, "." + state.Domain + ".json.tmp");
         try
         {
+            beforeChange?.Invoke(target);
             var options = new FileStreamOptions
             {
                 Mode = System.IO.FileMode.Create,
@@ -80,6 +88,7 @@ internal sealed class StateStore(string stateDir)
     {
         try
         {
+            beforeChange?.Invoke(PathOf(domain));
             File.Delete(PathOf(domain));
             SyncDirectory();
         }

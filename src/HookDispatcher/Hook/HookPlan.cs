@@ -5,7 +5,7 @@ using HookDispatcher.Rules;
 namespace HookDispatcher.Hook;
 
 /// <summary>Rules + domain XML + planner for one event; shared by the hook and the dry run.</summary>
-internal sealed record HookPlan(RuleSet? Rules, DomainInfo? Domain, IReadOnlyList<Step> Steps, string? Error)
+internal sealed record HookPlan(RuleSet? Rules, DomainInfo? Domain, IReadOnlyList<Step> Steps, string? Error, int ErrorExitCode = ExitCodes.Invalid)
 {
     public static HookPlan Build(Services services, HookEvent hookEvent, Func<Stream> domainXml)
     {
@@ -43,9 +43,9 @@ internal sealed record HookPlan(RuleSet? Rules, DomainInfo? Domain, IReadOnlyLis
         }
         catch (PlanException e)
         {
-            return Failed(e.Message);
+            return Failed(e.Message, e.HostFailure ? ExitCodes.ActionFailed : ExitCodes.Invalid);
         }
     }
 
-    private static HookPlan Failed(string error) => new(null, null, [], error);
+    private static HookPlan Failed(string error, int exitCode = ExitCodes.Invalid) => new(null, null, [], error, exitCode);
 }

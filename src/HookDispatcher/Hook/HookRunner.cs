@@ -54,7 +54,7 @@ internal sealed class HookRunner(Services services, TextWriter stderr)
         var plan = HookPlan.Build(services, hookEvent, domainXml);
         if (plan.Error is { } error)
         {
-            return Fail(hookEvent, log, ExitCodes.Invalid, error);
+            return Fail(hookEvent, log, plan.ErrorExitCode, error);
         }
         if (plan.Steps.Count == 0 && hookEvent.Stage != Stage.Prepare)
         {
@@ -73,6 +73,12 @@ internal sealed class HookRunner(Services services, TextWriter stderr)
 
     private int Release(HookEvent hookEvent, ILogger log)
     {
+        if (!RuleLoader.IsValidDomainName(hookEvent.Domain, out var nameError))
+        {
+            // Nothing can be held under a name that cannot have a state file; release must not reach outside it.
+            Fail(hookEvent, log, ExitCodes.Ok, $"domain name \"{hookEvent.Domain}\": {nameError}; nothing to release");
+            return ExitCodes.Ok;
+        }
         try
         {
             var failures = services.Executor.Release(hookEvent.Domain, log);

@@ -17,13 +17,13 @@ internal sealed class Services
     /// <summary>Longest wait for a systemd job, a D-Bus reply or logind to list an inhibitor.</summary>
     public static readonly TimeSpan SystemdTimeout = TimeSpan.FromSeconds(30);
 
-    public Services(HookConfig config, ILogger log, IHostFs? fs = null, ISystemd? systemd = null)
+    public Services(HookConfig config, ILogger log, IHostFs? fs = null, ISystemd? systemd = null, StateStore? store = null)
     {
         Config = config;
         Log = log;
         Fs = fs ?? new HostFs(config.HostRoot);
         Systemd = systemd ?? new SystemdBus(config.SystemBus, SystemdTimeout);
-        Store = new StateStore(config.StateDir);
+        Store = store ?? new StateStore(config.StateDir);
         // Steps of one event run in this order; release undoes the records in reverse order of application.
         Handlers =
         [

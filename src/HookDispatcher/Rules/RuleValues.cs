@@ -24,7 +24,13 @@ internal static partial class RuleValues
     public static string? NonEmptyString(RuleNode node, out string value)
     {
         value = node.Text;
-        return node.Kind == RuleNodeKind.String && node.Text.Length > 0 ? null : Expected("a non-empty string", node);
+        // These strings reach D-Bus and systemd unit properties, where a NUL or other control character is invalid
+        // (the bus would drop the connection mid-prepare).
+        if (node.Kind != RuleNodeKind.String || node.Text.Length == 0)
+        {
+            return Expected("a non-empty string", node);
+        }
+        return node.Text.Any(char.IsControl) ? Expected("a string without control characters", node) : null;
     }
 
     public static string? Stage(RuleNode node, out Stage value) => Choice(node, out value,

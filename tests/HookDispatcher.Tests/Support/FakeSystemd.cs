@@ -24,6 +24,11 @@ internal sealed class FakeSystemd : ISystemd
     /// <summary>When false, a started inhibitor service never shows up in ListInhibitors (logind refused it).</summary>
     public bool InhibitorsAppear { get; set; } = true;
 
+    /// <summary>AllowedCPUs of every unit and the running transient services: equal when systemd's state is.</summary>
+    public string Snapshot() =>
+        string.Join(", ", AllowedCpus.OrderBy(u => u.Key, StringComparer.Ordinal).Select(u => $"{u.Key}={u.Value?.ToString() ?? "unset"}"))
+        + "; running: " + string.Join(", ", Running.Keys.Order(StringComparer.Ordinal));
+
     public CpuSet? GetAllowedCpus(string unit) => AllowedCpus.TryGetValue(unit, out var cpus)
         ? cpus
         : throw new DBusErrorException(SystemdManagerNoSuchUnit, $"Unit {unit} not loaded.");

@@ -20,28 +20,8 @@ internal static class HookProcess
 
     public static Result Run(string executable, IEnumerable<string> args, string? stdin = null, IDictionary<string, string>? env = null)
     {
-        var start = new ProcessStartInfo(executable)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = "/",
-        };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-        // libvirt's hook environment: exactly LC_ALL and PATH.
-        start.Environment.Clear();
-        start.Environment["LC_ALL"] = "C";
-        start.Environment["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-        foreach (var (key, value) in env ?? new Dictionary<string, string>())
-        {
-            start.Environment[key] = value;
-        }
         var clock = Stopwatch.StartNew();
-        using var process = Process.Start(start)!;
+        using var process = Process.Start(StartInfo(executable, args, env))!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         try
@@ -63,6 +43,32 @@ internal static class HookProcess
             throw new TimeoutException($"{executable} {string.Join(' ', args)} did not finish (or close stdout/stderr) within 30 s");
         }
         return new Result(process.ExitCode, stdout.Result, stderr.Result, clock.Elapsed);
+    }
+
+    /// <summary>The start info libvirtd would use: argv, redirected stdio, cwd /, only LC_ALL and PATH (plus <paramref name="env"/>).</summary>
+    public static ProcessStartInfo StartInfo(string executable, IEnumerable<string> args, IDictionary<string, string>? env = null)
+    {
+        var start = new ProcessStartInfo(executable)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = "/",
+        };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+        // libvirt's hook environment: exactly LC_ALL and PATH.
+        start.Environment.Clear();
+        start.Environment["LC_ALL"] = "C";
+        start.Environment["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+        foreach (var (key, value) in env ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+        return start;
     }
 
     private static string FindRepoRoot()

@@ -44,6 +44,9 @@ internal sealed class SimHostFs : IHostFs
 
     public void Set(string path, string content) => _files[path] = content;
 
+    /// <summary>Every file's content, sorted by path: two snapshots are equal when the host is.</summary>
+    public string Snapshot() => string.Join("\n", _files.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => $"{f.Key}={f.Value.Trim()}"));
+
     public string Resolve(string absolutePath) => absolutePath;
 
     public bool Exists(string absolutePath) =>

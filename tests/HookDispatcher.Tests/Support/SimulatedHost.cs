@@ -12,7 +12,8 @@ internal sealed class SimulatedHost : IDisposable
 
     private readonly TempDir _dir = new();
 
-    public SimulatedHost()
+    /// <param name="systemBus">The D-Bus address the hook uses for systemd and logind (a private dbus-daemon).</param>
+    public SimulatedHost(string? systemBus = null)
     {
         Directory.CreateDirectory(RulesDir);
         Write(Nr2M, "0\n");
@@ -20,13 +21,18 @@ internal sealed class SimulatedHost : IDisposable
         Write("proc/sys/vm/drop_caches", "0\n");
         Write("proc/sys/vm/compact_memory", "\n");
         Write("proc/meminfo", "MemTotal:       4000000 kB\n");
-        File.WriteAllText(ConfigPath, JsonSerializer.Serialize(new Dictionary<string, string>
+        var config = new Dictionary<string, string>
         {
             ["rulesDir"] = RulesDir,
             ["stateDir"] = StateDir,
             ["hostRoot"] = HostRoot,
             ["journalSocket"] = JournalSocket,
-        }));
+        };
+        if (systemBus is not null)
+        {
+            config["systemBus"] = systemBus;
+        }
+        File.WriteAllText(ConfigPath, JsonSerializer.Serialize(config));
     }
 
     public string HostRoot => _dir.Join("root");
@@ -57,7 +63,11 @@ internal sealed class SimulatedHost : IDisposable
     public string StateFile(string domain) => System.IO.Path.Join(StateDir, domain + ".json");
 
     /// <summary>The hook as libvirt calls it: through a link named "qemu".</summary>
-    public HookProcess.Result Hook(string domain, string op, string sub, string? xml = null, string extra = "-")
+    public HookProcess.Result Hook(string domain, string op, string sub, string? xml = null, string extra = "-") =>
+        HookProcess.Run(HookLink(), [domain, op, sub, extra], xml, Env);
+
+    /// <summary>hooks/qemu → out/hookctl, created on first use (call it once before running hooks in parallel).</summary>
+    public string HookLink()
     {
         var link = _dir.Join("hooks", "qemu");
         if (!File.Exists(link))
@@ -65,7 +75,7 @@ internal sealed class SimulatedHost : IDisposable
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(link)!);
             File.CreateSymbolicLink(link, HookProcess.Binary);
         }
-        return HookProcess.Run(link, [domain, op, sub, extra], xml, Env);
+        return link;
     }
 
     public HookProcess.Result Ctl(params string[] args) => HookProcess.Run(HookProcess.Binary, args, null, Env);

@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using HookDispatcher.Engine;
+using HookDispatcher.Tests.DBus;
+using HookDispatcher.Tests.Support;
+using Shouldly;
+
+namespace HookDispatcher.Tests.Reliability;
+
+/// <summary>
+/// kill -9 of the real hookctl at every host operation of prepare, start, started and release (hugepages,
+/// sleepInhibitor, cpuIsolation): the pool is a FIFO served by the test (<see cref="FifoKernel"/>), systemd and
+/// logind a peer on a private dbus-daemon (<see cref="SystemdPeer"/>); the chosen operation is left unanswered and
+/// the hook killed while it waits. Then 'hookctl status' must account for every change on the host, and release
+/// (the hook's 'release end', or 'hookctl release', alternately) must restore the host exactly; the other one then
+/// finds nothing left.
+/// </summary>
+public sealed class CrashTests(DBusDaemon bus) : IClassFixture<DBusDaemon>
+{
+    private const string Domain = "vm";
+    private const string Rule = """
+        { "hugepages": { "pageSize": "2M", "count": 16 }, "sleepInhibitor": true, "cpuIsolation": { "hostCpus": "0-3" } }
+        """;
+
+    private static readonly (string Op, string Sub)[] Lifecycle =
+        [("prepare", "begin"), ("start", "begin"), ("started", "begin"), ("stopped", "end"), ("release", "end")];
+
+    [Fact]
+    public void KillingTheHookAtAnyOperationIsAccountedForByStatusAndUndoneByRelease()
+    {
+        var reference = Run(0, applyWithheld: false);
+        reference.Problems.ShouldBeEmpty();
+        var count = reference.Operations.Count;
+        TestContext.Current.TestOutputHelper?.WriteLine("operations: " + string.Join(", ", reference.Operations));
+        reference.Operations.ShouldContain("write nr_hugepages");
+        reference.Operations.ShouldContain("dbus SetUnitProperties");
+        reference.Operations.ShouldContain("dbus StartTransientUnit");
+        count.ShouldBeGreaterThan(15);
+
+        var runs = Enumerable.Range(1, count).Select(k => Run(k, applyWithheld: k % 2 == 0)).ToList();
+
+        var killed = runs.Count(r => r.Killed);
+        var leaks = runs.Count(r => r.Leaked);
+        Figures.Record($"crash: {count} kill points (every pool read/write and systemd/logind call of prepare..release), {killed} hooks killed with SIGKILL, {leaks} leaked");
+        var problems = runs.Where(r => r.Problems.Count > 0).Select(r => $"kill at {r.KillAt} ({r.At}):\n  " + string.Join("\n  ", r.Problems)).ToList();
+        problems.ShouldBeEmpty(string.Join("\n", problems));
+        killed.ShouldBe(count);
+        leaks.ShouldBe(0);
+    }
+
+    private sealed record Outcome(int KillAt, string? At, IReadOnlyList<string> Operations, bool Killed, bool Leaked, List<string> Problems);
+
+    private Outcome Run(int killAt, bool applyWithheld)
+    {
+        using var plan = new CrashPlan(killAt);
+        using var peer = new SystemdPeer(bus.Address) { ApplyWithheld = applyWithheld };
+        using var host = new SimulatedHost(bus.Address);
+        host.Write("sys/devices/system/cpu/online", "0-7\n");
+        host.Rule(Domain, Rule);
+        using var kernel = new FifoKernel(Path.Join(host.HostRoot, SimulatedHost.Nr2M), plan);
+        peer.Withhold = (_, member) => plan.Take("dbus " + member);
+        var problems = new List<string>();
+        string Host() => $"pool={kernel.Pages}; {peer.Snapshot()}";
+        var baseline = Host();
+        var killed = false;
+        foreach (var (op, sub) in Lifecycle)
+        {
+            var (code, _, stderr, wasKilled) = RunHook(host, kernel, plan, [Domain, op, sub, "-"], hook: true);
+            if (wasKilled)
+            {
+                killed = true;
+                break;
+            }
+            if (code != 0)
+            {
+                problems.Add($"{op} exited {code}: {stderr}");
+            }
+        }
+        var at = killAt > 0 && plan.Operations.Count >= killAt ? plan.Operations[killAt - 1] : null;
+        if (!killed)
+        {
+            return new Outcome(killAt, at, plan.Operations.ToList(), false, Host() != baseline || File.Exists(host.StateFile(Domain)), problems);
+        }
+
+        // Before release: the state file must account for every change the host shows.
+        var state = File.Exists(host.StateFile(Domain)) ? new StateStore(host.StateDir).Load(Domain) : null;
+        var held = state?.Steps.Select(s => s.Id).ToHashSet() ?? [];
+        var status = RunHook(host, kernel, plan, ["status", Domain], hook: false);
+        if (status.Code != 0)
+        {
+            problems.Add($"status exited {status.Code}: {status.Stderr}");
+        }
+        foreach (var record in state?.Steps ?? [])
+        {
+            if (!status.Stdout.Contains($"{record.Id} [{record.Status.ToString().ToLowerInvariant()}]", StringComparison.Ordinal))
+            {
+                problems.Add($"status does not show {record.Id} [{record.Status}]: {status.Stdout}");
+            }
+        }
+        if (kernel.Pages != 0 && !held.Contains("hugepages"))
+        {
+            problems.Add($"the pool holds {kernel.Pages} pages but the state holds no hugepages record");
+        }
+        if (SystemdPeer.Slices.Any(u => peer.AllowedCpus(u) is not null) && !held.Contains("cpuIsolation"))
+        {
+            problems.Add($"AllowedCPUs were changed but the state holds no cpuIsolation record: {peer.Snapshot()}");
+        }
+        if (peer.Snapshot().Contains("hookdispatcher-inhibit", StringComparison.Ordinal) && !held.Contains("sleepInhibitor"))
+        {
+            problems.Add($"the inhibitor unit runs but the state holds no sleepInhibitor record: {peer.Snapshot()}");
+        }
+
+        // Release one way, then the other way must find nothing left.
+        string[] hookRelease = [Domain, "release", "end", "-"];
+        string[] ctlRelease = ["release", Domain];
+        var (first, second) = killAt % 2 == 0 ? (hookRelease, ctlRelease) : (ctlRelease, hookRelease);
+        var firstRun = RunHook(host, kernel, plan, first, hook: first == hookRelease);
+        if (firstRun.Code != 0)
+        {
+            problems.Add($"{string.Join(' ', first)} exited {firstRun.Code}: {firstRun.Stderr}");
+        }
+        var secondRun = RunHook(host, kernel, plan, second, hook: second == hookRelease);
+        if (secondRun.Code != 0 || (second == ctlRelease && secondRun.Stdout != $"{Domain}: holds nothing\n"))
+        {
+            problems.Add($"{string.Join(' ', second)} after the first release: exit {secondRun.Code}, '{secondRun.Stdout}{secondRun.Stderr}'");
+        }
+        var leaked = Host() != baseline || File.Exists(host.StateFile(Domain));
+        if (leaked)
+        {
+            problems.Add($"after release: {Host()} (before: {baseline}); state: {(File.Exists(host.StateFile(Domain)) ? File.ReadAllText(host.StateFile(Domain)) : "none")}");
+        }
+        if ((kernel.Failure ?? peer.Failure) is { } failure)
+        {
+            problems.Add("test machinery failed: " + failure);
+        }
+        TestContext.Current.TestOutputHelper?.WriteLine($"kill at {killAt} ({at}): held {string.Join(",", held)}; status: {status.Stdout.ReplaceLineEndings(" ")}");
+        return new Outcome(killAt, at, plan.Operations.ToList(), true, leaked, problems);
+    }
+
+    /// <summary>Runs hookctl (as the hook through its 'qemu' link, or as the CLI); kills it with SIGKILL once the plan's operation is reached.</summary>
+    private static (int Code, string Stdout, string Stderr, bool Killed) RunHook(SimulatedHost host, FifoKernel kernel, CrashPlan plan, string[] args, bool hook)
+    {
+        using var process = Process.Start(HookProcess.StartInfo(hook ? host.HookLink() : HookProcess.Binary, args, host.Env))!;
+        kernel.Pid = process.Id;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.StandardInput.Write(SimulatedHost.DomainXml(Domain));
+        process.StandardInput.Close();
+        var exited = Task.Run(() => process.WaitForExit(30_000));
+        var reached = WaitHandle.WaitAny([plan.Reached.WaitHandle, ((IAsyncResult)exited).AsyncWaitHandle], TimeSpan.FromSeconds(30));
+        var killed = false;
+        if (reached == 0 && !plan.Killed.IsSet)
+        {
+            process.Kill();
+            process.WaitForExit(10_000);
+            killed = true;
+            plan.Killed.Set();
+        }
+        if (!exited.Wait(TimeSpan.FromSeconds(30)))
+        {
+            process.Kill();
+            throw new TimeoutException($"hookctl {string.Join(' ', args)} did not finish");
+        }
+        Task.WaitAll([stdout, stderr], TimeSpan.FromSeconds(10));
+        kernel.Pid = 0;
+        return (killed ? -9 : process.ExitCode, stdout.Result, stderr.Result, killed);
+    }
+}

@@ -1,0 +1,75 @@
+using System.Text;
+using HookDispatcher.Configuration;
+using HookDispatcher.Engine;
+using HookDispatcher.Hook;
+using HookDispatcher.Tests.Support;
+
+namespace HookDispatcher.Tests.Reliability;
+
+/// <summary>
+/// The hook in-process on a simulated host (<see cref="SimHostFs"/>, <see cref="FakeSystemd"/>), a real rules
+/// directory and a real state directory, with every host operation routed through one <see cref="FaultPlan"/>.
+/// The rule uses all three implemented handlers; the pool grants only half at first, so compaction runs too.
+/// </summary>
+internal sealed class FaultWorld : IDisposable
+{
+    public const string Domain = "vm";
+
+    public const string Rule = """
+        {
+          "hugepages": { "pageSize": "2M", "count": 16, "attempts": 3 },
+          "sleepInhibitor": true,
+          "cpuIsolation": { "hostCpus": "0-3" }
+        }
+        """;
+
+    private readonly TempDir _dir = new();
+
+    public FaultWorld(int failAt)
+    {
+        Plan = new FaultPlan(failAt);
+        var rules = _dir.Join("hooks.d");
+        Directory.CreateDirectory(rules);
+        File.WriteAllText(Path.Join(rules, Domain + ".json"), Rule);
+        StateDir = _dir.Join("state");
+        var config = new HookConfig(rules, StateDir, "/", "unix:path=" + _dir.Join("no-bus"), _dir.Join("no-journal"), TimeSpan.FromSeconds(5));
+        var store = new StateStore(StateDir, path => Plan.Hit($"change state file {Path.GetFileName(path)}", message => new IOException(message)));
+        Services = new Services(config, Fixtures.Log, new FaultyHostFs(Fs, Plan), new FaultySystemd(Systemd, Plan), store);
+    }
+
+    public FaultPlan Plan { get; }
+
+    public SimHostFs Fs { get; } = new(grantable: 8) { CompactGain = 8 };
+
+    public FakeSystemd Systemd { get; } = new();
+
+    public Services Services { get; }
+
+    public string StateDir { get; }
+
+    public string StateFile => Path.Join(StateDir, Domain + ".json");
+
+    /// <summary>The simulated kernel files and systemd's units: equal strings mean an identical host.</summary>
+    public string Host() => Fs.Snapshot() + "\n" + Systemd.Snapshot();
+
+    /// <summary>Every state file's bytes (the lock file aside).</summary>
+    public string State() => !Directory.Exists(StateDir) ? "" : string.Join("\n", Directory.GetFiles(StateDir)
+        .Where(f => Path.GetFileName(f) != ".lock")
+        .Order(StringComparer.Ordinal)
+        .Select(f => Path.GetFileName(f) + ":" + File.ReadAllText(f)));
+
+    /// <summary>The step ids the state file says the domain holds.</summary>
+    public IReadOnlyList<string> Held() => Services.Store.Load(Domain)?.Steps.Select(s => s.Id).ToList() ?? [];
+
+    /// <summary>One hook event as libvirt sends it: exit code and stderr.</summary>
+    public (int ExitCode, string Stderr) Hook(string operation, string subOperation)
+    {
+        var stderr = new StringWriter();
+        var xml = SimulatedHost.DomainXml(Domain);
+        var code = new HookRunner(Services, stderr).Run(new HookEvent(Domain, operation, subOperation, "-"),
+            () => new MemoryStream(Encoding.UTF8.GetBytes(xml)));
+        return (code, stderr.ToString());
+    }
+
+    public void Dispose() => _dir.Dispose();
+}

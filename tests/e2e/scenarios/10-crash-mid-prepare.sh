@@ -1,0 +1,40 @@
+#!/bin/bash
+# kill -9 of the real hook in the middle of prepare, after it journalled its intent, while the kernel is still being
+# asked for pages it cannot grant: the state file and 'hookctl status' show the interrupted step, libvirt aborts the
+# start and calls release, which gives back whatever the kernel granted; nothing is left for 'hookctl release'.
+source "$(dirname "$0")/../lib.sh"
+base=$(hp_total)
+name=e2e-crash
+# Nearly all of the guest's memory in 2M pages with 100 attempts: the hook keeps asking for a long time.
+pages=$(( $(awk '/^MemTotal:/ {print $2}' /proc/meminfo) / 2048 - 8 ))
+write_rule "$name" "{\"hugepages\": {\"pageSize\": \"2M\", \"count\": $pages, \"attempts\": 100, \"dropCaches\": \"never\", \"compactMemory\": \"ifShort\"}}"
+check "define $name" define_domain "$name"
+
+# The hook's pid: the process running hookctl (as /etc/libvirt/hooks/qemu) with this domain's prepare.
+hook_pid() {
+  local p
+  for p in /proc/[0-9]*; do
+    [[ $(readlink "$p/exe" 2>/dev/null) == /usr/local/bin/hookctl ]] || continue
+    tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -qF "$name prepare begin" && echo "${p#/proc/}"
+  done
+}
+intent_journalled() { grep -q '"status": "Intent"' "$(state_file "$name")" 2>/dev/null; }
+
+virsh start "$name" > "$XML_DIR/$name.start.log" 2>&1 &
+vpid=$!
+check "the hook journalled its intent" eventually 90 intent_journalled
+pid=$(hook_pid)
+check "the hook is still running (pid '$pid')" test -n "$pid"
+check "hookctl status shows the interrupted step" \
+  bash -c "hookctl status $name | grep -F 'hugepages [intent] at prepare begin' | grep -qF 'interrupted'"
+check "kill -9 the hook mid-prepare" kill -9 "$pid"
+wait "$vpid"; rc=$?
+echo "virsh start said: $(cat "$XML_DIR/$name.start.log")"
+check "virsh start fails" test "$rc" -ne 0
+check "HugePages_Total back at baseline (libvirt's release)" eventually 120 hp_is "$base"
+check "no state file left" eventually 10 test ! -e "$(state_file "$name")"
+expect_eq "hookctl status" "$(hookctl status "$name")" "$name: holds nothing"
+expect_eq "hookctl release" "$(hookctl release "$name")" "$name: holds nothing"
+expect_eq "domstate" "$(domstate "$name")" "shut off"
+check "undefine $name" virsh undefine "$name"
+expect_eq "HugePages_Total after undefine" "$(hp_total)" "$base"
