@@ -19,7 +19,18 @@ internal static partial class DomainXmlReader
     {
         ArgumentNullException.ThrowIfNull(xml);
         var limited = new SizeLimitedStream(xml, MaxBytes, () => TooLarge(sourceName));
-        return Extract(Load(() => XmlReader.Create(limited, Settings()), sourceName), sourceName);
+        var buffer = new MemoryStream();
+        try
+        {
+            limited.CopyTo(buffer);
+        }
+        catch (IOException e)
+        {
+            throw new DomainXmlException(sourceName, $"cannot read domain XML: {e.Message}", inner: e);
+        }
+        var bytes = buffer.GetBuffer();
+        var length = (int)buffer.Length;
+        return Extract(Load(() => XmlReader.Create(new MemoryStream(bytes, 0, length, writable: false), Settings()), sourceName), sourceName);
     }
 
     public static DomainInfo Parse(string xml, string sourceName)
@@ -45,10 +56,25 @@ internal static partial class DomainXmlReader
     private static DomainXmlException TooLarge(string sourceName) =>
         new(sourceName, $"domain XML exceeds {MaxBytes} bytes");
 
+    /// <summary>libvirt's XML is a handful of levels deep; loading a tree is quadratic in its depth.</summary>
+    public const int MaxDepth = 64;
+
     private static XElement Load(Func<XmlReader> open, string sourceName)
     {
         try
         {
+            // A cheap forward scan first, so a hostile nesting depth is refused before the tree is built.
+            using (var scan = open())
+            {
+                while (scan.Read())
+                {
+                    if (scan.Depth > MaxDepth)
+                    {
+                        var at = (IXmlLineInfo)scan;
+                        throw new DomainXmlException(sourceName, $"elements nested deeper than {MaxDepth} levels", at.LineNumber, at.LinePosition);
+                    }
+                }
+            }
             using var reader = open();
             return XDocument.Load(reader, LoadOptions.SetLineInfo).Root!;
         }

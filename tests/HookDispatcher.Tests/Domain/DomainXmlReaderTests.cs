@@ -204,4 +204,15 @@ public sealed class DomainXmlReaderTests
     public void InvalidUtf8IsADomainXmlError() =>
         Should.Throw<DomainXmlException>(() =>
             DomainXmlReader.Read(new MemoryStream([.. "<domain><name>"u8, 0xff, 0xfe, .. "</name></domain>"u8]), "stdin"));
+
+    [Fact]
+    public void NestingDeeperThanLibvirtEverWritesIsRefusedBeforeTheTreeIsBuilt()
+    {
+        var deep = "<domain><name>vm</name><memory>1</memory><metadata>" + string.Concat(Enumerable.Repeat("<a>", 100_000))
+            + string.Concat(Enumerable.Repeat("</a>", 100_000)) + "</metadata></domain>";
+        Fails(deep).Message.ShouldBe($"stdin: line 1, column {"<domain><name>vm</name><memory>1</memory><metadata>".Length + 3 * 63 + 2}: elements nested deeper than 64 levels");
+        var fine = "<domain><name>vm</name><memory>1</memory><metadata>" + string.Concat(Enumerable.Repeat("<a>", 60))
+            + string.Concat(Enumerable.Repeat("</a>", 60)) + "</metadata></domain>";
+        DomainXmlReader.Parse(fine, "stdin").Name.ShouldBe("vm");
+    }
 }
