@@ -147,6 +147,7 @@ internal sealed class SimPciHost : IHostFs, IKernelModules
         ["sys", "bus", "pci", "devices", var a, "driver"] when Devices.TryGetValue(a, out var d) && d.Driver is { } drv => $"../../../bus/pci/drivers/{drv}",
         ["sys", "bus", "pci", "devices", var a, "iommu_group"] when Devices.TryGetValue(a, out var d) && d.Group.Length > 0 => $"../../../kernel/iommu_groups/{d.Group}",
         ["sys", "bus", "platform", "devices", var dev, "driver"] when Framebuffer is { Bound: true } fb && fb.Device == dev => $"../../../bus/platform/drivers/{fb.Driver}",
+        ["sys", "bus", "pci", "drivers", var drv, "module"] when Modules.Values.FirstOrDefault(m => m.Loaded && m.Drivers.Contains(drv)) is { } m => $"../../../../module/{m.Name}",
         _ => null,
     };
 

@@ -24,8 +24,8 @@ expect_eq "GPU driver while running" "$(driver_of $gpu)" vfio-pci
 expect_eq "audio driver while running (same IOMMU group)" "$(driver_of $audio)" vfio-pci
 check "/dev/vfio/$group exists" test -c "/dev/vfio/$group"
 expect_eq "driver_override while running" "$(cat /sys/bus/pci/devices/$gpu/driver_override)" vfio-pci
-lspci -k -s 01:00 | tee /dev/stderr | grep -c 'Kernel driver in use: vfio-pci' > /tmp/e2e-vfio-count
-expect_eq "lspci -k shows vfio-pci for both functions" "$(cat /tmp/e2e-vfio-count)" 2
+lspci=$(lspci -k -s 01:00); echo "$lspci"
+expect_eq "lspci -k shows vfio-pci for both functions" "$(grep -c 'Kernel driver in use: vfio-pci' <<<"$lspci")" 2
 hookctl status "$name"
 
 t0=$SECONDS

@@ -11,7 +11,8 @@ namespace HookDispatcher.Handlers.Gpu;
 /// runtime power) and expects the GPU to outlive it, so audio leaves the host first; on release the reverse order
 /// brings the GPU back first, and snd_hda_intel then probes a codec whose GPU is already up.
 /// </summary>
-internal sealed class BindDeviceStep(GpuDevice device, string driver, GpuOptions options, IHostFs planFs) : Step
+/// <param name="unloadedWith">The handover module whose unloading takes the function off its host driver first, if any.</param>
+internal sealed class BindDeviceStep(GpuDevice device, string driver, GpuOptions options, IHostFs planFs, string? unloadedWith = null) : Step
 {
     public const string Action = "bind";
 
@@ -40,14 +41,18 @@ internal sealed class BindDeviceStep(GpuDevice device, string driver, GpuOptions
             }
             if (Device.Driver is { } current)
             {
-                actions.Add($"write {address} to {PciSysfs.Unbind(current)}");
+                actions.Add(unloadedWith is null
+                    ? $"write {address} to {PciSysfs.Unbind(current)}"
+                    : $"nothing to unbind: unloading {unloadedWith} takes it off {current}");
             }
             actions.Add($"write {driver} to {PciSysfs.DriverOverride(address)}");
             actions.Add($"write {address} to {PciSysfs.Bind(driver)}");
             actions.Add($"wait ≤ {options.BindTimeout.TotalSeconds:0.#} s until {PciSysfs.Device(address)}/driver -> {driver}" +
                         (IsVfio(driver) ? $" and /dev/vfio/{Device.Group} exists" : ""));
             actions.Add($"at release: write {address} to {PciSysfs.Unbind(driver)}, write \"\\n\" to {PciSysfs.DriverOverride(address)}, " +
-                        (Device.Driver is { } host ? $"write {address} to {PciSysfs.Bind(host)}" : $"write {address} to {PciSysfs.DriversProbe}"));
+                        (unloadedWith is not null ? $"and loading {unloadedWith} again binds it to {Device.Driver}"
+                            : Device.Driver is { } host ? $"write {address} to {PciSysfs.Bind(host)}"
+                            : $"write {address} to {PciSysfs.DriversProbe}"));
             return actions;
         }
     }
@@ -114,7 +119,7 @@ internal sealed class BindDeviceStep(GpuDevice device, string driver, GpuOptions
         }
         if (!fs.Exists(PciSysfs.Device(address)))
         {
-            context.Log.Warning("{Address} is gone (hot-unplugged?); nothing to give back", address.ToString());
+            context.Log.Warning("{Address:l} is gone (hot-unplugged?); nothing to give back", address.ToString());
             return;
         }
         var driver = record.Get("driver");
@@ -135,14 +140,14 @@ internal sealed class BindDeviceStep(GpuDevice device, string driver, GpuOptions
         {
             if (current != host)
             {
-                context.Log.Warning("{Address} is on {Current:l}, not {Driver:l}: left as it is", address.ToString(), current, driver);
+                context.Log.Warning("{Address:l} is on {Current:l}, not {Driver:l}: left as it is", address.ToString(), current, host ?? "no driver");
             }
             return;
         }
         if (host is not null && !PciSysfs.DriverLoaded(fs, host))
         {
             // Single-GPU handover unloaded it; reloading the module (undone next) probes the function.
-            context.Log.Information("{Driver:l} is not loaded; {Address} is bound when its module is loaded again", host, address.ToString());
+            context.Log.Information("{Driver:l} is not loaded; {Address:l} is bound when its module is loaded again", host, address.ToString());
             return;
         }
         fs.WriteText(host is null ? PciSysfs.DriversProbe : PciSysfs.Bind(host), address.ToString());

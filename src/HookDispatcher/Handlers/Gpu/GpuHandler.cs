@@ -52,9 +52,15 @@ internal sealed class GpuHandler(ISystemd systemd, GpuOptions options) : IHandle
         {
             steps.Add(new LeftToLibvirtStep(selection.LeftToLibvirt));
         }
-        steps.AddRange(selection.Devices.Select(d => new BindDeviceStep(d, rule.Driver, options, context.Fs)));
+        var unloaded = rule.SingleGpu?.UnloadModules.Select(KernelModules.Normalize).ToHashSet(StringComparer.Ordinal) ?? [];
+        steps.AddRange(selection.Devices.Select(d =>
+            new BindDeviceStep(d, rule.Driver, options, context.Fs, ModuleOf(context.Fs, d.Driver) is { } m && unloaded.Contains(m) ? m : null)));
         return steps;
     }
+
+    /// <summary>The module a PCI driver lives in (its <c>module</c> link); null when built in or unbound.</summary>
+    private static string? ModuleOf(IHostFs fs, string? driver) =>
+        driver is not null && fs.ReadLink($"{PciSysfs.Drivers}/{driver}/module") is { } target ? Path.GetFileName(target) : null;
 
     public void Undo(StepRecord record, ExecContext context)
     {

@@ -19,6 +19,11 @@ internal sealed record GpuSelection(IReadOnlyList<GpuDevice> Devices, IReadOnlyL
             .Concat(rule.FromDomainXml ? domain.Hostdevs.Select(h => h.Address) : [])
             .Distinct()
             .ToList();
+        if (requested.Count == 0)
+        {
+            // The user relies on the GPU being passed through: a start without it would fail later, less clearly.
+            throw Refuse("no PCI device to bind: \"devices\" is empty and the domain XML has no <hostdev type='pci'>");
+        }
         foreach (var address in requested.Where(a => !fs.Exists(PciSysfs.Device(a))))
         {
             throw Refuse($"{address}: no such PCI device ({fs.Resolve(PciSysfs.Device(address))} does not exist)");

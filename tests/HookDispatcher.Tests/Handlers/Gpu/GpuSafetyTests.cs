@@ -26,6 +26,14 @@ public sealed class GpuSafetyTests
     }
 
     [Fact]
+    public void ARuleWithNothingToBindIsRefused()
+    {
+        using var h = new GpuHarness();
+        var e = Should.Throw<PlanException>(() => h.Prepare(GpuHarness.Rule(devices: [], fromXml: true)));
+        e.Message.ShouldBe("gpu: no PCI device to bind: \"devices\" is empty and the domain XML has no <hostdev type='pci'>");
+    }
+
+    [Fact]
     public void TheBootGpuIsRefusedWithoutSingleGpu()
     {
         using var h = new GpuHarness();

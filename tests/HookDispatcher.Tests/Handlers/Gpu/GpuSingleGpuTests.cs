@@ -35,6 +35,16 @@ public sealed class GpuSingleGpuTests
     }
 
     [Fact]
+    public void TheDryRunKnowsTheUnloadedModuleTakesTheGpuOffItsDriver()
+    {
+        using var h = Harness();
+        var bind = h.Plan(Rule("bochs")).Single(s => s.Id == "gpu.bind.0000:01:00.0");
+        bind.Actions.ShouldContain("nothing to unbind: unloading bochs takes it off bochs-drm");
+        bind.Actions[^1].ShouldEndWith("and loading bochs again binds it to bochs-drm");
+        h.Host.Writes.ShouldBeEmpty();
+    }
+
+    [Fact]
     public void ReleaseRestoresExactlyWhatWasChangedInReverse()
     {
         using var h = Harness();
