@@ -16,23 +16,24 @@ as_found() {
   expect_eq "domstate" "$(domstate "$1")" "shut off"
 }
 
+try_start() { # NAME RULE → sets $out
+  write_rule "$1" "$2"
+  check "define $1" define_domain "$1"
+  local t0=$SECONDS
+  out=$(virsh start "$1" 2>&1); local rc=$?
+  echo "virsh start took $((SECONDS - t0)) s and said: $out"
+  check "virsh start $1 fails" test "$rc" -ne 0
+}
+
 name=e2e-gpubad
-write_rule "$name" "{\"gpu\": {\"devices\": [\"$gpu\", \"0000:0b:00.0\"], \"singleGpu\": true}}"
-check "define $name" define_domain "$name"
-out=$(virsh start "$name" 2>&1); rc=$?
-echo "virsh start said: $out"
-check "virsh start $name fails" test "$rc" -ne 0
+try_start "$name" "{\"gpu\": {\"devices\": [\"$gpu\", \"0000:0b:00.0\"], \"singleGpu\": true}}"
 check "with our one line naming the missing device" \
   grep -qE "hookdispatcher: $name prepare: gpu: 0000:0b:00.0: no such PCI device \(/sys/bus/pci/devices/0000:0b:00.0 does not exist\)$" <<<"$out"
 check "the stderr was a single line" test "$(grep -c 'hookdispatcher:' <<<"$out")" -eq 1
 as_found "$name"
 
 name=e2e-gpunodriver
-write_rule "$name" "{\"gpu\": {\"devices\": [\"$gpu\"], \"driver\": \"e2e-no-such-driver\", \"singleGpu\": true}}"
-check "define $name" define_domain "$name"
-out=$(virsh start "$name" 2>&1); rc=$?
-echo "virsh start said: $out"
-check "virsh start $name fails" test "$rc" -ne 0
+try_start "$name" "{\"gpu\": {\"devices\": [\"$gpu\"], \"driver\": \"e2e-no-such-driver\", \"singleGpu\": true}}"
 check "exit status 1 (an action failed)" grep -qF 'unexpected exit status 1' <<<"$out"
 check "with modprobe's own message" grep -qE "hookdispatcher: $name prepare: gpu.bind.0000:01:00.1: /usr/sbin/modprobe e2e-no-such-driver failed \(exit 1\): modprobe: FATAL: Module e2e-no-such-driver not found" <<<"$out"
 as_found "$name"

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using HookDispatcher.Host;
 using HookDispatcher.Values;
@@ -68,22 +67,6 @@ internal static class PciSysfs
         _ => "device",
     };
 
-    /// <summary>
-    /// Polls <paramref name="condition"/> every 10 ms until true or <paramref name="timeout"/>: binding is
-    /// synchronous in the write, but udev and /dev/vfio nodes follow asynchronously, and a fixed sleep is either
-    /// too long or too short.
-    /// </summary>
-    public static bool WaitFor(Func<bool> condition, TimeSpan timeout)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (clock.Elapsed >= timeout)
-            {
-                return false;
-            }
-            Thread.Sleep(10);
-        }
-        return true;
-    }
+    /// <summary>Binding is synchronous in the write, but udev and /dev/vfio nodes follow asynchronously.</summary>
+    public static bool WaitFor(Func<bool> condition, TimeSpan timeout) => Poll.Until(condition, timeout, TimeSpan.FromMilliseconds(10));
 }
