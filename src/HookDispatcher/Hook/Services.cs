@@ -35,7 +35,7 @@ internal sealed class Services
         [
             new HugepagesHandler(),
             new SleepInhibitorHandler(Systemd, BinaryPath, config.SystemBus, TimeSpan.FromSeconds(10)),
-            new GpuHandler(Systemd, new GpuOptions(Modules, GpuTimeout, GpuTimeout)),
+            new GpuHandler(Systemd, new GpuOptions(Modules, new FramebufferConsole(Fs), GpuTimeout, GpuTimeout)),
             new CpuIsolationHandler(Systemd),
             new StopUnitsHandler(Systemd),
         ];

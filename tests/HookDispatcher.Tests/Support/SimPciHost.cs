@@ -10,7 +10,7 @@ namespace HookDispatcher.Tests.Support;
 /// ENODEV), modules take their drivers with them, and a module in use answers EBUSY. <see cref="Snapshot"/> renders
 /// the whole state, so a test can check a rollback left the host identical. Every write is logged.
 /// </summary>
-internal sealed class SimPciHost : IHostFs, IKernelModules
+internal sealed class SimPciHost : IHostFs, IKernelModules, IFramebufferConsole
 {
     public sealed class Device(string address, uint cls, string group, string? native, string? module)
     {
@@ -51,6 +51,12 @@ internal sealed class SimPciHost : IHostFs, IKernelModules
 
     /// <summary>The firmware framebuffer platform device, its driver and whether it is bound (null: none).</summary>
     public (string Device, string Driver, bool Bound)? Framebuffer { get; set; }
+
+    /// <summary>
+    /// A system ("(S)") console driver is registered: writing 1 to a vtconsole's bind rebinds it. Without one (the
+    /// boot vgacon was replaced) the kernel ignores the write, as 6.1 does in the e2e guest.
+    /// </summary>
+    public bool SystemConsoleDriver { get; set; } = true;
 
     public List<(string Path, string Value)> Writes { get; } = [];
 
@@ -120,6 +126,7 @@ internal sealed class SimPciHost : IHostFs, IKernelModules
             ["sys", "bus", "pci", "drivers", var drv, ..] => DriverLoaded(drv),
             ["sys", "kernel", "iommu_groups", var g, ..] => Devices.Values.Any(d => d.Group == g),
             ["sys", "class", "vtconsole"] => true,
+            ["sys", "class", "graphics"] => true,
             ["sys", "class", "vtconsole", var c, ..] => ConsoleIndex(c) is not null,
             ["sys", "bus", "platform", "devices", var dev] => Framebuffer?.Device == dev,
             ["sys", "bus", "platform", "devices", var dev, "driver"] => Framebuffer is { Bound: true } fb && fb.Device == dev,
@@ -156,6 +163,9 @@ internal sealed class SimPciHost : IHostFs, IKernelModules
         ["sys", "kernel", "iommu_groups", var g, "devices"] when Exists(path) =>
             Devices.Values.Where(d => d.Group == g).Select(d => d.Address).Order(StringComparer.Ordinal).ToList(),
         ["sys", "class", "vtconsole"] => Consoles.Select((_, i) => $"vtcon{i}").ToList(),
+        // A display device on a host driver registers a framebuffer; fbcon itself is listed there too.
+        ["sys", "class", "graphics"] => Devices.Values.Where(d => d.Class >> 16 == 0x03 && d.Driver is { } drv && drv != "vfio-pci")
+            .Select((_, i) => $"fb{i}").Append("fbcon").ToList(),
         ["sys", "module", var m, "holders"] when ModuleLoaded(m) => Modules[m].Holders.Order(StringComparer.Ordinal).ToList(),
         ["sys", "module", var m, "drivers"] when ModuleLoaded(m) => Modules[m].Drivers.Select(d => "pci:" + d).ToList(),
         ["sys", "bus", "pci", "drivers", var drv] when DriverLoaded(drv) =>
@@ -219,6 +229,10 @@ internal sealed class SimPciHost : IHostFs, IKernelModules
                 device.Override = value.TrimEnd('\n') is { Length: > 0 } name ? name : null;
                 return 0;
             case ["sys", "class", "vtconsole", var c, "bind"] when ConsoleIndex(c) is { } i:
+                if (value.Trim() == "1" && !SystemConsoleDriver)
+                {
+                    return 0;
+                }
                 Consoles[i] = (Consoles[i].Name, value.Trim() == "1");
                 return 0;
             case ["sys", "bus", "platform", "drivers", var drv, "unbind" or "bind"] when Framebuffer is { } fb && fb.Driver == drv:
@@ -247,6 +261,18 @@ internal sealed class SimPciHost : IHostFs, IKernelModules
         }
         device.Driver = driver;
         return 0;
+    }
+
+    public void TakeOver(int framebuffer)
+    {
+        ModuleCalls.Add($"con2fbmap 1 {framebuffer}");
+        for (var i = 0; i < Consoles.Count; i++)
+        {
+            if (Consoles[i].Name.Contains("frame buffer", StringComparison.Ordinal))
+            {
+                Consoles[i] = (Consoles[i].Name, true);
+            }
+        }
     }
 
     public bool IsLoaded(string name) => ModuleLoaded(name.Replace('-', '_'));

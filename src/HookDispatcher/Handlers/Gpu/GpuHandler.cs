@@ -76,7 +76,7 @@ internal sealed class GpuHandler(ISystemd systemd, GpuOptions options) : IHandle
                 FramebufferStep.Undo(record, context);
                 break;
             case VtConsolesStep.Action:
-                VtConsolesStep.Undo(record, context);
+                VtConsolesStep.Undo(record, context, options.Console);
                 break;
             default:
                 // An intent journalled without data, or the note on managed hostdevs: nothing was changed.

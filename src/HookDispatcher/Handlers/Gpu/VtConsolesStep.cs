@@ -41,18 +41,37 @@ internal sealed class VtConsolesStep(IHostFs planFs) : Step
         scope.Done();
     }
 
-    /// <summary>Binds again, in reverse order, the consoles this step unbound (only those still unbound).</summary>
-    public static void Undo(StepRecord record, ExecContext context)
+    /// <summary>
+    /// Binds again, in reverse order, the consoles this step unbound and that are still unbound. A console whose
+    /// entry is gone comes back by itself when its framebuffer is registered again (the GPU driver's return).
+    /// </summary>
+    public static void Undo(StepRecord record, ExecContext context, IFramebufferConsole fbcon)
     {
-        foreach (var console in Consoles(record).Reverse())
+        var fs = context.Fs;
+        var unbound = Consoles(record).Reverse().Where(c => IsUnbound(fs, c)).ToList();
+        foreach (var console in unbound)
         {
-            var bind = $"{ClassDir}/{console}/bind";
-            if (context.Fs.Exists(bind) && context.Fs.ReadText(bind).Trim() != "1")
-            {
-                context.Fs.WriteText(bind, "1");
-            }
+            fs.WriteText($"{ClassDir}/{console}/bind", "1");
+        }
+        // The kernel's vt_bind swaps a console driver with the system one ("(S)"); where the boot console was
+        // replaced (vgacon deactivated by the GPU driver) there is none, the write above is a no-op, and only
+        // mapping a console to a framebuffer makes fbcon take over again.
+        if (unbound.Any(c => IsUnbound(fs, c)) && Framebuffers(fs).FirstOrDefault() is { } fb)
+        {
+            context.Log.Information("Writing 1 to the vtconsole bind did not rebind fbcon; mapping console 1 to fb{Fb}", fb);
+            fbcon.TakeOver(fb);
         }
     }
+
+    private static bool IsUnbound(IHostFs fs, string console) =>
+        fs.Exists($"{ClassDir}/{console}/bind") && fs.ReadText($"{ClassDir}/{console}/bind").Trim() != "1";
+
+    private static IEnumerable<int> Framebuffers(IHostFs fs) => !fs.Exists("/sys/class/graphics")
+        ? []
+        : fs.ListDirectory("/sys/class/graphics")
+            .Where(n => n.StartsWith("fb", StringComparison.Ordinal) && n.Length > 2 && n[2..].All(char.IsAsciiDigit))
+            .Select(n => int.Parse(n[2..], System.Globalization.CultureInfo.InvariantCulture))
+            .Order();
 
     public static IReadOnlyList<string> DescribeUndo(StepRecord record) =>
         Consoles(record).Reverse().Select(c => $"write 1 to {ClassDir}/{c}/bind").DefaultIfEmpty("nothing: no console was unbound").ToList();

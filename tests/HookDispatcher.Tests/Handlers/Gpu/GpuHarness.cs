@@ -20,7 +20,7 @@ internal sealed class GpuHarness : IDisposable
         Host = host ?? SimPciHost.Standard();
         Fs = fs ?? Host;
         Store = new StateStore(_dir.Join("state"));
-        Handlers = [new GpuHandler(Systemd, new GpuOptions(Host, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(300))), new StopUnitsHandler(Systemd)];
+        Handlers = [new GpuHandler(Systemd, new GpuOptions(Host, Host, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(300))), new StopUnitsHandler(Systemd)];
         Executor = new Executor(Fs, Store, Handlers, TimeSpan.FromSeconds(5));
     }
 

@@ -130,6 +130,20 @@ public sealed class GpuSingleGpuTests
     }
 
     [Fact]
+    public void WhenTheKernelIgnoresTheConsoleRebindFbconIsMappedToTheFramebufferAgain()
+    {
+        // As in the e2e guest: no system console driver to swap with, and a prepare that fails after the consoles
+        // were unbound but before the GPU left its driver (so no framebuffer registration brings fbcon back).
+        using var h = Harness();
+        h.Host.SystemConsoleDriver = false;
+        h.Host.Modules.Remove("vfio_pci");
+        var before = h.Host.Snapshot();
+        Should.Throw<StepFailedException>(() => h.Prepare(GpuHarness.Rule(single: GpuHarness.Single())));
+        h.Host.ModuleCalls.ShouldContain("con2fbmap 1 0");
+        h.Host.Snapshot().ShouldBe(before);
+    }
+
+    [Fact]
     public void OnlyFrameBufferConsolesAreUnbound()
     {
         using var h = Harness();
