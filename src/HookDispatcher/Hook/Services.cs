@@ -1,6 +1,7 @@
 using HookDispatcher.Configuration;
 using HookDispatcher.Engine;
 using HookDispatcher.Handlers.CpuIsolation;
+using HookDispatcher.Handlers.Gpu;
 using HookDispatcher.Handlers.Hugepages;
 using HookDispatcher.Handlers.SleepInhibitor;
 using HookDispatcher.Handlers.Units;
@@ -17,18 +18,25 @@ internal sealed class Services
     /// <summary>Longest wait for a systemd job, a D-Bus reply or logind to list an inhibitor.</summary>
     public static readonly TimeSpan SystemdTimeout = TimeSpan.FromSeconds(30);
 
-    public Services(HookConfig config, ILogger log, IHostFs? fs = null, ISystemd? systemd = null, StateStore? store = null)
+    /// <summary>Longest wait for a PCI bind, a /dev/vfio node, a busy module, and for modprobe.</summary>
+    public static readonly TimeSpan GpuTimeout = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan ModprobeTimeout = TimeSpan.FromSeconds(30);
+
+    public Services(
+        HookConfig config, ILogger log, IHostFs? fs = null, ISystemd? systemd = null, StateStore? store = null, IKernelModules? modules = null)
     {
         Config = config;
         Log = log;
         Fs = fs ?? new HostFs(config.HostRoot);
         Systemd = systemd ?? new SystemdBus(config.SystemBus, SystemdTimeout);
+        Modules = modules ?? new KernelModules(Fs, new ProcessRunner(ModprobeTimeout));
         Store = store ?? new StateStore(config.StateDir);
         // Steps of one event run in this order; release undoes the records in reverse order of application.
         Handlers =
         [
             new HugepagesHandler(),
             new SleepInhibitorHandler(Systemd, BinaryPath, config.SystemBus, TimeSpan.FromSeconds(10)),
+            new GpuHandler(Systemd, new GpuOptions(Modules, new FramebufferConsole(Fs), GpuTimeout, GpuTimeout)),
             new CpuIsolationHandler(Systemd),
             new StopUnitsHandler(Systemd),
         ];
@@ -44,6 +52,8 @@ internal sealed class Services
     public IHostFs Fs { get; }
 
     public ISystemd Systemd { get; }
+
+    public IKernelModules Modules { get; }
 
     /// <summary>The installed binary, for the transient inhibitor service (systemd needs an absolute path).</summary>
     public static string BinaryPath => Environment.ProcessPath is { } path && Path.GetFileName(path) == "hookctl" ? path : "/usr/local/bin/hookctl";

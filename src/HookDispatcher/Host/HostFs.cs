@@ -56,4 +56,32 @@ internal sealed class HostFs(string root) : IHostFs
             LibC.Close(fd);
         }
     }
+
+    public string? ReadLink(string absolutePath)
+    {
+        var path = Resolve(absolutePath);
+        try
+        {
+            return new FileInfo(path).LinkTarget;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new HostIoException("read link", path, null, 0, e);
+        }
+    }
+
+    public IReadOnlyList<string> ListDirectory(string absolutePath)
+    {
+        var path = Resolve(absolutePath);
+        try
+        {
+            var names = Directory.EnumerateFileSystemEntries(path).Select(Path.GetFileName).OfType<string>().ToList();
+            names.Sort(StringComparer.Ordinal);
+            return names;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new HostIoException("list", path, null, e is DirectoryNotFoundException ? Errno.ENOENT : 0, e);
+        }
+    }
 }

@@ -18,4 +18,10 @@ internal interface IHostFs
 
     /// <summary>One write(2) of the value, as sysfs expects; throws <see cref="HostIoException"/> with errno.</summary>
     void WriteText(string absolutePath, string value);
+
+    /// <summary>The target of a symbolic link ("../../../bus/pci/drivers/vfio-pci"); null when there is no link.</summary>
+    string? ReadLink(string absolutePath);
+
+    /// <summary>The names in a directory, sorted ordinally; throws <see cref="HostIoException"/> when it is missing.</summary>
+    IReadOnlyList<string> ListDirectory(string absolutePath);
 }

@@ -16,7 +16,7 @@ internal static class RuleBinder
             root, RulePath.Root, errors, "gpu", "hugepages", "cpuIsolation", "sleepInhibitor");
         return new RuleSet(
             sources,
-            Gpu(top.Section("gpu", "devices", "fromDomainXml", "wholeIommuGroup", "driver", "singleGpu", "at")),
+            Gpu(top.Section("gpu", "devices", "fromDomainXml", "wholeIommuGroup", "driver", "singleGpu", "at", "bindManaged")),
             Hugepages(top.Section(
                 "hugepages", "pageSize", "count", "node", "dropCaches", "compactMemory", "attempts", "at")),
             CpuIsolation(top.Section("cpuIsolation", "hostCpus", "units", "at")),
@@ -36,7 +36,8 @@ internal static class RuleBinder
             gpu.Get("driver", "vfio-pci", RuleValues.NonEmptyString),
             SingleGpu(gpu.Section(
                 "singleGpu", "stopUnits", "unbindVtConsoles", "unbindEfiFramebuffer", "unloadModules")),
-            gpu.Get("at", Stage.Prepare, RuleValues.Stage));
+            gpu.Get("at", Stage.Prepare, RuleValues.Stage),
+            gpu.Get("bindManaged", false, RuleValues.Bool));
         // Only when the file really lists nothing: a bad "devices" or "fromDomainXml" already has its own error.
         var devices = gpu.Node.Member("devices")?.Value;
         var fromXml = gpu.Node.Member("fromDomainXml")?.Value;

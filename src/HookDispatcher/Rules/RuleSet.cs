@@ -47,7 +47,8 @@ internal sealed record GpuRule(
     bool WholeIommuGroup,
     string Driver,
     SingleGpuRule? SingleGpu,
-    Stage At);
+    Stage At,
+    bool BindManaged = false);
 
 internal sealed record SingleGpuRule(
     IReadOnlyList<string> StopUnits,

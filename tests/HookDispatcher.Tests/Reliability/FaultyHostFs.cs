@@ -17,6 +17,18 @@ internal sealed class FaultyHostFs(IHostFs inner, FaultPlan plan) : IHostFs
         return inner.ReadText(absolutePath);
     }
 
+    public string? ReadLink(string absolutePath)
+    {
+        plan.Hit($"readlink {absolutePath}", _ => new HostIoException("readlink", absolutePath, null, Errno.EIO));
+        return inner.ReadLink(absolutePath);
+    }
+
+    public IReadOnlyList<string> ListDirectory(string absolutePath)
+    {
+        plan.Hit($"list {absolutePath}", _ => new HostIoException("list", absolutePath, null, Errno.EIO));
+        return inner.ListDirectory(absolutePath);
+    }
+
     public void WriteText(string absolutePath, string value)
     {
         plan.Hit($"write {value} to {absolutePath}", _ => new HostIoException("write", absolutePath, value, Errno.EIO));

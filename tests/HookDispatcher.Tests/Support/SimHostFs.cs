@@ -55,6 +55,17 @@ internal sealed class SimHostFs : IHostFs
     public string ReadText(string absolutePath) =>
         _files.TryGetValue(absolutePath, out var text) ? text : throw new HostIoException("read", absolutePath, null, Errno.ENOENT);
 
+    /// <summary>This host has no links (no PCI devices); see SimPciHost for those.</summary>
+    public string? ReadLink(string absolutePath) => null;
+
+    public IReadOnlyList<string> ListDirectory(string absolutePath)
+    {
+        var prefix = absolutePath.TrimEnd('/') + "/";
+        var names = _files.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal))
+            .Select(k => k[prefix.Length..].Split('/')[0]).Distinct().Order(StringComparer.Ordinal).ToList();
+        return names.Count > 0 ? names : throw new HostIoException("list", absolutePath, null, Errno.ENOENT);
+    }
+
     public void WriteText(string absolutePath, string value)
     {
         if (FailOn is { } fail && fail.Path == absolutePath)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using HookDispatcher.DBus;
@@ -74,17 +73,5 @@ internal sealed class SleepInhibitorHandler(ISystemd systemd, string binaryPath,
 
     private bool Holds(string why) => systemd.ListInhibitors().Any(i => i.Who == Who && i.Why == why);
 
-    private bool Poll(Func<bool> condition)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (clock.Elapsed >= wait)
-            {
-                return false;
-            }
-            Thread.Sleep(20);
-        }
-        return true;
-    }
+    private bool Poll(Func<bool> condition) => Host.Poll.Until(condition, wait, TimeSpan.FromMilliseconds(20));
 }

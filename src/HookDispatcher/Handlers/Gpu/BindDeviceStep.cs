@@ -1,0 +1,181 @@
+using HookDispatcher.Engine;
+using HookDispatcher.Host;
+using HookDispatcher.Values;
+
+namespace HookDispatcher.Handlers.Gpu;
+
+/// <summary>
+/// Moves one PCI function from its host driver to <c>driver</c> (vfio-pci): unbind, driver_override, bind, verify.
+/// One step per function, so the journal and a rollback are per function. The handler orders them .1… before .0:
+/// a GPU's HDMI audio function is driven by snd_hda_intel, which talks to the GPU driver (audio component, ELD,
+/// runtime power) and expects the GPU to outlive it, so audio leaves the host first; on release the reverse order
+/// brings the GPU back first, and snd_hda_intel then probes a codec whose GPU is already up.
+/// </summary>
+/// <param name="unloadedWith">The handover module whose unloading takes the function off its host driver first, if any.</param>
+internal sealed class BindDeviceStep(GpuDevice device, string driver, GpuOptions options, IHostFs planFs, string? unloadedWith = null) : Step
+{
+    public const string Action = "bind";
+
+    public GpuDevice Device { get; } = device;
+
+    public override string Id => $"gpu.bind.{Device.Address}";
+
+    public override string Kind => GpuHandler.KindName;
+
+    public override string Summary => $"bind {Device.Address} ({PciSysfs.ClassName(Device.Class)}, IOMMU group {Device.Group}) to {driver}";
+
+    public override IReadOnlyList<string> Actions
+    {
+        get
+        {
+            var address = Device.Address;
+            var actions = new List<string>();
+            if (Device.Driver == driver)
+            {
+                actions.Add($"already on {driver}: nothing to change");
+                return actions;
+            }
+            if (!PciSysfs.DriverLoaded(planFs, driver))
+            {
+                actions.Add($"run {KernelModules.Modprobe} {driver} ({PciSysfs.Drivers}/{driver} is missing)");
+            }
+            if (Device.Driver is { } current)
+            {
+                actions.Add(unloadedWith is null
+                    ? $"write {address} to {PciSysfs.Unbind(current)}"
+                    : $"nothing to unbind: unloading {unloadedWith} takes it off {current}");
+            }
+            actions.Add($"write {driver} to {PciSysfs.DriverOverride(address)}");
+            actions.Add($"write {address} to {PciSysfs.Bind(driver)}");
+            actions.Add($"wait ≤ {options.BindTimeout.TotalSeconds:0.#} s until {PciSysfs.Device(address)}/driver -> {driver}" +
+                        (IsVfio(driver) ? $" and /dev/vfio/{Device.Group} exists" : ""));
+            actions.Add($"at release: write {address} to {PciSysfs.Unbind(driver)}, write \"\\n\" to {PciSysfs.DriverOverride(address)}, " +
+                        (unloadedWith is not null ? $"and loading {unloadedWith} again binds it to {Device.Driver}"
+                            : Device.Driver is { } host ? $"write {address} to {PciSysfs.Bind(host)}"
+                            : $"write {address} to {PciSysfs.DriversProbe}"));
+            return actions;
+        }
+    }
+
+    public override void Apply(StepScope scope)
+    {
+        var fs = scope.Context.Fs;
+        var address = Device.Address;
+        var holder = scope.Context.OtherDomainsRecords(GpuHandler.KindName)
+            .FirstOrDefault(r => r.Data.GetValueOrDefault("address") == address.ToString());
+        if (holder is not null)
+        {
+            throw new InvalidOperationException($"{address} is held by another running domain (state record {holder.Id})");
+        }
+        var current = PciSysfs.Driver(fs, address);
+        scope.Intent(new Dictionary<string, string>
+        {
+            ["action"] = Action,
+            ["address"] = address.ToString(),
+            ["group"] = Device.Group,
+            ["driver"] = driver,
+            // A single-GPU handover may already have unloaded the host driver: the planned one is then the truth.
+            ["hostDriver"] = current ?? Device.Driver ?? "",
+            ["override"] = PciSysfs.Override(fs, address) ?? "",
+        });
+        if (current != driver)
+        {
+            if (!PciSysfs.DriverLoaded(fs, driver))
+            {
+                options.Modules.Load(driver);
+                Expect(PciSysfs.WaitFor(() => PciSysfs.DriverLoaded(fs, driver), options.BindTimeout),
+                    $"{PciSysfs.Drivers}/{driver} did not appear after loading the module");
+            }
+            if (current is not null)
+            {
+                fs.WriteText(PciSysfs.Unbind(current), address.ToString());
+            }
+            // driver_override alone does not unbind; it makes the next probe pick our driver and no other.
+            fs.WriteText(PciSysfs.DriverOverride(address), driver);
+            fs.WriteText(PciSysfs.Bind(driver), address.ToString());
+            Expect(PciSysfs.WaitFor(() => PciSysfs.Driver(fs, address) == driver, options.BindTimeout),
+                $"{address} is on {PciSysfs.Driver(fs, address) ?? "no driver"} after binding it to {driver}");
+        }
+        if (IsVfio(driver))
+        {
+            var node = $"/dev/vfio/{Device.Group}";
+            Expect(PciSysfs.WaitFor(() => fs.Exists(node), options.BindTimeout),
+                $"{address} is on {driver} but {fs.Resolve(node)} did not appear within {options.BindTimeout.TotalSeconds:0.#} s");
+        }
+        scope.Done();
+    }
+
+    /// <summary>
+    /// Gives the function back: off <c>driver</c>, driver_override as it was, onto the recorded host driver (or
+    /// whatever the kernel picks when it had none). Safe for an intent whose change never happened: each write is
+    /// made only when the function is not already where it should be.
+    /// </summary>
+    public static void Undo(StepRecord record, ExecContext context, GpuOptions options)
+    {
+        var fs = context.Fs;
+        if (!PciAddress.TryParse(record.Get("address"), out var address))
+        {
+            throw new InvalidDataException($"state record '{record.Id}': bad address '{record.Get("address")}'");
+        }
+        if (!fs.Exists(PciSysfs.Device(address)))
+        {
+            context.Log.Warning("{Address:l} is gone (hot-unplugged?); nothing to give back", address.ToString());
+            return;
+        }
+        var driver = record.Get("driver");
+        var host = record.Get("hostDriver") is { Length: > 0 } h ? h : null;
+        var current = PciSysfs.Driver(fs, address);
+        if (current == driver && host != driver)
+        {
+            fs.WriteText(PciSysfs.Unbind(driver), address.ToString());
+            current = null;
+        }
+        var wanted = record.Get("override") is { Length: > 0 } o ? o : null;
+        if (PciSysfs.Override(fs, address) != wanted)
+        {
+            // An empty line clears driver_override; the kernel refuses a zero-length write.
+            fs.WriteText(PciSysfs.DriverOverride(address), wanted ?? "\n");
+        }
+        if (current is not null)
+        {
+            if (current != host)
+            {
+                context.Log.Warning("{Address:l} is on {Current:l}, not {Driver:l}: left as it is", address.ToString(), current, host ?? "no driver");
+            }
+            return;
+        }
+        if (host is not null && !PciSysfs.DriverLoaded(fs, host))
+        {
+            // Single-GPU handover unloaded it; reloading the module (undone next) probes the function.
+            context.Log.Information("{Driver:l} is not loaded; {Address:l} is bound when its module is loaded again", host, address.ToString());
+            return;
+        }
+        fs.WriteText(host is null ? PciSysfs.DriversProbe : PciSysfs.Bind(host), address.ToString());
+        if (host is not null && !PciSysfs.WaitFor(() => PciSysfs.Driver(fs, address) == host, options.BindTimeout))
+        {
+            throw new InvalidOperationException($"{address} is on {PciSysfs.Driver(fs, address) ?? "no driver"} after binding it back to {host}");
+        }
+    }
+
+    public static IReadOnlyList<string> DescribeUndo(StepRecord record)
+    {
+        var address = record.Get("address");
+        var host = record.Get("hostDriver");
+        return
+        [
+            $"if on {record.Get("driver")}: write {address} to {PciSysfs.Unbind(record.Get("driver"))}",
+            $"write {(record.Get("override") is { Length: > 0 } o ? o : "\"\\n\"")} to {PciSysfs.Devices}/{address}/driver_override",
+            host.Length > 0 ? $"write {address} to {PciSysfs.Bind(host)} and check the driver link" : $"write {address} to {PciSysfs.DriversProbe}",
+        ];
+    }
+
+    private static bool IsVfio(string driver) => driver == "vfio-pci";
+
+    private static void Expect(bool condition, string message)
+    {
+        if (!condition)
+        {
+            throw new InvalidOperationException(message);
+        }
+    }
+}

@@ -1,0 +1,95 @@
+using HookDispatcher.Engine;
+using HookDispatcher.Handlers.Units;
+using HookDispatcher.Host;
+
+namespace HookDispatcher.Handlers.Gpu;
+
+/// <summary>
+/// Binds the rule's PCI functions (grown to their IOMMU groups) to vfio-pci for the VM's lifetime, and for a
+/// single-GPU host first frees the card: units stopped, consoles and framebuffer unbound, modules unloaded, in
+/// this order, each its own journalled step, undone in reverse at release.
+/// </summary>
+internal sealed class GpuHandler(ISystemd systemd, GpuOptions options) : IHandler
+{
+    public const string KindName = "gpu";
+
+    public string Kind => KindName;
+
+    public IEnumerable<Step> Plan(PlanContext context)
+    {
+        var rule = context.Rules.Gpu;
+        if (rule is null || rule.At != context.Stage)
+        {
+            return [];
+        }
+        GpuSelection selection;
+        try
+        {
+            selection = GpuSelection.Resolve(rule, context.Domain, context.Fs);
+        }
+        catch (HostIoException e)
+        {
+            throw new PlanException(KindName, e.Message);
+        }
+        var steps = new List<Step>();
+        if (rule.SingleGpu is { } single)
+        {
+            if (single.StopUnits.Count > 0)
+            {
+                steps.Add(new StopUnitsStep(systemd, "gpu.stopUnits", single.StopUnits));
+            }
+            if (single.UnbindVtConsoles)
+            {
+                steps.Add(new VtConsolesStep(context.Fs));
+            }
+            if (single.UnbindEfiFramebuffer)
+            {
+                steps.Add(new FramebufferStep(context.Fs));
+            }
+            steps.AddRange(single.UnloadModules.Select(m => new UnloadModuleStep(m, options)));
+        }
+        if (selection.LeftToLibvirt.Count > 0)
+        {
+            steps.Add(new LeftToLibvirtStep(selection.LeftToLibvirt));
+        }
+        var unloaded = rule.SingleGpu?.UnloadModules.Select(KernelModules.Normalize).ToHashSet(StringComparer.Ordinal) ?? [];
+        steps.AddRange(selection.Devices.Select(d =>
+            new BindDeviceStep(d, rule.Driver, options, context.Fs, ModuleOf(context.Fs, d.Driver) is { } m && unloaded.Contains(m) ? m : null)));
+        return steps;
+    }
+
+    /// <summary>The module a PCI driver lives in (its <c>module</c> link); null when built in or unbound.</summary>
+    private static string? ModuleOf(IHostFs fs, string? driver) =>
+        driver is not null && fs.ReadLink($"{PciSysfs.Drivers}/{driver}/module") is { } target ? Path.GetFileName(target) : null;
+
+    public void Undo(StepRecord record, ExecContext context)
+    {
+        switch (record.Data.GetValueOrDefault("action"))
+        {
+            case BindDeviceStep.Action:
+                BindDeviceStep.Undo(record, context, options);
+                break;
+            case UnloadModuleStep.Action:
+                UnloadModuleStep.Undo(record, context, options);
+                break;
+            case FramebufferStep.Action:
+                FramebufferStep.Undo(record, context);
+                break;
+            case VtConsolesStep.Action:
+                VtConsolesStep.Undo(record, context, options.Console);
+                break;
+            default:
+                // An intent journalled without data, or the note on managed hostdevs: nothing was changed.
+                break;
+        }
+    }
+
+    public IReadOnlyList<string> DescribeUndo(StepRecord record) => record.Data.GetValueOrDefault("action") switch
+    {
+        BindDeviceStep.Action => BindDeviceStep.DescribeUndo(record),
+        UnloadModuleStep.Action => UnloadModuleStep.DescribeUndo(record),
+        FramebufferStep.Action => FramebufferStep.DescribeUndo(record),
+        VtConsolesStep.Action => VtConsolesStep.DescribeUndo(record),
+        _ => ["nothing to undo"],
+    };
+}

@@ -1,0 +1,40 @@
+using System.Runtime.InteropServices;
+
+namespace HookDispatcher.Host;
+
+/// <summary>The real module loader: modprobe through <see cref="ProcessRunner"/>, delete_module(2) directly.</summary>
+internal sealed partial class KernelModules(IHostFs fs, ProcessRunner runner) : IKernelModules
+{
+    private const int O_NONBLOCK = 0x800;
+
+    /// <summary>Debian 12 ships kmod's modprobe here (/sbin is a link to it on merged-/usr systems).</summary>
+    public const string Modprobe = "/usr/sbin/modprobe";
+
+    /// <summary>The kernel names modules with underscores; "vfio-pci" and "vfio_pci" are one module.</summary>
+    public static string Normalize(string name) => name.Replace('-', '_');
+
+    public bool IsLoaded(string name) => fs.Exists($"/sys/module/{Normalize(name)}/initstate");
+
+    public void Load(string name)
+    {
+        var result = runner.Run(Modprobe, [name]);
+        if (result.ExitCode != 0)
+        {
+            var why = (result.Stderr.Trim().Length > 0 ? result.Stderr : result.Stdout).Trim().ReplaceLineEndings(" ");
+            throw new ModuleException(name, $"{Modprobe} {name} failed (exit {result.ExitCode}): {why}");
+        }
+    }
+
+    public void Unload(string name)
+    {
+        // O_NONBLOCK: fail with EWOULDBLOCK/EBUSY at once instead of waiting in the kernel for users to go away.
+        if (DeleteModule(Normalize(name), O_NONBLOCK) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            throw new ModuleException(name, $"Cannot unload module '{name}': {Host.Errno.Describe(errno)}", errno);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "delete_module", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int DeleteModule(string name, int flags);
+}
