@@ -119,7 +119,7 @@ timeout --kill-after=10 "$guest_timeout" qemu-system-x86_64 \
   -machine q35 -accel tcg,thread=multi -cpu max -smp 4 -m 4G -device intel-iommu \
   -display none -vga none -serial "file:$run/console.log" -monitor none -no-reboot \
   -kernel "$cache/vmlinuz" -initrd "$cache/initrd.img" \
-  -append "root=/dev/vda rw console=ttyS0 intel_iommu=on iommu=pt systemd.unified_cgroup_hierarchy=1 panic=-1" \
+  -append "root=/dev/vda rw console=ttyS0 intel_iommu=on iommu=pt systemd.unified_cgroup_hierarchy=1 panic=-1 no_timer_check" \
   -drive "file=$run/overlay.qcow2,if=virtio,format=qcow2,cache=unsafe" \
   -virtfs "local,path=$share,mount_tag=host,security_model=none" \
   -device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,addr=0x6 \
