@@ -4,8 +4,8 @@ using Shouldly;
 namespace HookDispatcher.Tests.Reliability;
 
 /// <summary>
-/// The fault matrix: a domain's prepare, start, started and release with hugepages, sleepInhibitor and
-/// cpuIsolation, run once to enumerate every host operation (sysfs/procfs read and write, systemd/logind call,
+/// The fault matrix: a domain's prepare, start, started and release with gpu (single-GPU handover), hugepages,
+/// sleepInhibitor and cpuIsolation, run once to enumerate every host operation (sysfs/procfs read and write, systemd/logind call,
 /// state file change), then once per operation with exactly that one failing.
 /// </summary>
 public sealed partial class FaultInjectionTests
@@ -84,7 +84,7 @@ public sealed partial class FaultInjectionTests
     }
 
     private static Regex OneLineNamingAStep(string op) =>
-        new($"^hookdispatcher: vm {op}: (hugepages|sleepInhibitor|cpuIsolation): [^\n]+\n$");
+        new($"^hookdispatcher: vm {op}: (gpu[^ ]*|hugepages|sleepInhibitor|cpuIsolation): [^\n]+\n$");
 
     private static void Expect(List<string> problems, bool condition, string problem)
     {

@@ -9,7 +9,8 @@ namespace HookDispatcher.Tests.Reliability;
 /// <summary>
 /// The hook in-process on a simulated host (<see cref="SimHostFs"/>, <see cref="FakeSystemd"/>), a real rules
 /// directory and a real state directory, with every host operation routed through one <see cref="FaultPlan"/>.
-/// The rule uses all three implemented handlers; the pool grants only half at first, so compaction runs too.
+/// The rule uses all four handlers (the GPU with a single-GPU handover: a unit, the consoles, a module); the pool
+/// grants only half at first, so compaction runs too.
 /// </summary>
 internal sealed class FaultWorld : IDisposable
 {
@@ -17,6 +18,10 @@ internal sealed class FaultWorld : IDisposable
 
     public const string Rule = """
         {
+          "gpu": {
+            "devices": ["0000:01:00.0"],
+            "singleGpu": { "stopUnits": ["display-manager.service"], "unloadModules": ["bochs"] }
+          },
           "hugepages": { "pageSize": "2M", "count": 16, "attempts": 3 },
           "sleepInhibitor": true,
           "cpuIsolation": { "hostCpus": "0-3" }
@@ -34,7 +39,10 @@ internal sealed class FaultWorld : IDisposable
         StateDir = _dir.Join("state");
         var config = new HookConfig(rules, StateDir, "/", "unix:path=" + _dir.Join("no-bus"), _dir.Join("no-journal"), TimeSpan.FromSeconds(5));
         var store = new StateStore(StateDir, path => Plan.Hit($"change state file {Path.GetFileName(path)}", message => new IOException(message)));
-        Services = new Services(config, Fixtures.Log, new FaultyHostFs(Fs, Plan), new FaultySystemd(Systemd, Plan), store);
+        Systemd.Running["display-manager.service"] = [];
+        var host = new RoutedHostFs(Fs, Pci);
+        Services = new Services(config, Fixtures.Log, new FaultyHostFs(host, Plan), new FaultySystemd(Systemd, Plan), store,
+            new FaultyModules(Pci, Plan));
     }
 
     public FaultPlan Plan { get; }
@@ -43,6 +51,8 @@ internal sealed class FaultWorld : IDisposable
 
     public FakeSystemd Systemd { get; } = new();
 
+    public SimPciHost Pci { get; } = SimPciHost.Standard();
+
     public Services Services { get; }
 
     public string StateDir { get; }
@@ -50,7 +60,10 @@ internal sealed class FaultWorld : IDisposable
     public string StateFile => Path.Join(StateDir, Domain + ".json");
 
     /// <summary>The simulated kernel files and systemd's units: equal strings mean an identical host.</summary>
-    public string Host() => Fs.Snapshot() + "\n" + Systemd.Snapshot();
+    /// <remarks>vfio_pci is left out: the gpu handler loads it when missing and deliberately never unloads it, since
+    /// another VM may be using it.</remarks>
+    public string Host() => Fs.Snapshot() + "\n" + Systemd.Snapshot() + "\n"
+        + string.Join('\n', Pci.Snapshot().Split('\n').Where(line => !line.StartsWith("module vfio_pci ", StringComparison.Ordinal)));
 
     /// <summary>Every state file's bytes (the lock file aside).</summary>
     public string State() => !Directory.Exists(StateDir) ? "" : string.Join("\n", Directory.GetFiles(StateDir)

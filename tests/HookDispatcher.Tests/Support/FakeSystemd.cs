@@ -55,7 +55,11 @@ internal sealed class FakeSystemd : ISystemd
         Running.Remove(unit);
     }
 
-    public void StartUnit(string unit) => Record($"start {unit}");
+    public void StartUnit(string unit)
+    {
+        Record($"start {unit}");
+        Running[unit] = [];
+    }
 
     public bool IsActive(string unit) => Running.ContainsKey(unit);
 

@@ -22,15 +22,8 @@ internal sealed class GpuHandler(ISystemd systemd, GpuOptions options) : IHandle
         {
             return [];
         }
-        GpuSelection selection;
-        try
-        {
-            selection = GpuSelection.Resolve(rule, context.Domain, context.Fs);
-        }
-        catch (HostIoException e)
-        {
-            throw new PlanException(KindName, e.Message);
-        }
+        // A failed sysfs read here is reported by the Planner as a host failure (exit 1), like every handler's.
+        var selection = GpuSelection.Resolve(rule, context.Domain, context.Fs);
         var steps = new List<Step>();
         if (rule.SingleGpu is { } single)
         {
