@@ -3,13 +3,12 @@
 # runs the scenarios against the guest's real libvirtd and prints the results.
 #   tests/e2e/run.sh [--binary PATH] [--deb PATH] [scenario…]   (--deb: the package for scenario 90)
 # A scenario is a name from tests/e2e/scenarios (with or without .sh, or just its NN prefix) or a path to a script.
-# Environment: E2E_TIMEOUT (whole guest run, s, default 900), E2E_SCENARIO_TIMEOUT (300), E2E_VIRSH_TIMEOUT
+# Environment: E2E_TIMEOUT (whole guest run, s, default 300 + 90 per scenario), E2E_SCENARIO_TIMEOUT (300), E2E_VIRSH_TIMEOUT
 # (each virsh call, 180), E2E_KEEP=1 (keep the run dir), E2E_CACHE, E2E_MIRROR (Debian mirror for the image build).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 cache_root=${E2E_CACHE:-/var/cache/hookdispatcher-e2e}
-guest_timeout=${E2E_TIMEOUT:-900}
 binary=$repo/out/hookctl
 deb=""
 
@@ -112,6 +111,8 @@ printf 'E2E_SCENARIO_TIMEOUT=%q\nE2E_VIRSH_TIMEOUT=%q\n' \
   "${E2E_SCENARIO_TIMEOUT:-300}" "${E2E_VIRSH_TIMEOUT:-180}" > "$share/env"
 
 qemu-img create -q -f qcow2 -F raw -b "$cache/base.raw" "$run/overlay.qcow2"
+# Boot (~75 s under TCG) plus a generous minute and a half per scenario: a loaded 2-core host is slow.
+guest_timeout=${E2E_TIMEOUT:-$((300 + 90 * ${#names[@]}))}
 echo "e2e: booting guest (${#names[@]} scenarios, timeout ${guest_timeout}s)"
 boot_start=$SECONDS
 # The "GPU": a VGA function at 01:00.0 and its "HDMI audio" at 01:00.1 behind one root port, alone in an IOMMU group.
