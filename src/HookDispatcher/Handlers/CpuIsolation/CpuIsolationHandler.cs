@@ -55,7 +55,7 @@ internal sealed class CpuIsolationHandler(ISystemd systemd) : IHandler
         var others = context.OtherDomainsRecords(KindName);
         foreach (var unit in units)
         {
-            var holding = others.Where(r => Units(r).Contains(unit)).ToList();
+            var holding = Sharing(others, unit);
             var target = holding.Count == 0 ? Original(record, unit) : Intersection(holding);
             systemd.SetAllowedCpus(unit, target);
         }
@@ -63,6 +63,10 @@ internal sealed class CpuIsolationHandler(ISystemd systemd) : IHandler
 
     public IReadOnlyList<string> DescribeUndo(StepRecord record) =>
         Units(record).Select(u => $"set AllowedCPUs of {u} to what the remaining domains allow, or back to '{record.Data.GetValueOrDefault("original." + u, "")}' (unset if empty) when none is left").ToList();
+
+    /// <summary>The records among <paramref name="records"/> that confine <paramref name="unit"/>.</summary>
+    internal static List<StepRecord> Sharing(IEnumerable<StepRecord> records, string unit) =>
+        records.Where(r => Units(r).Contains(unit)).ToList();
 
     internal static IReadOnlyList<string> Units(StepRecord record) => record.Get("units").Split(',', StringSplitOptions.RemoveEmptyEntries);
 

@@ -29,7 +29,7 @@ internal sealed class CpuIsolationStep(ISystemd systemd, IReadOnlyList<string> u
         foreach (var unit in units)
         {
             // The value to restore is the one found before any domain narrowed the unit.
-            var earlier = others.FirstOrDefault(r => CpuIsolationHandler.Units(r).Contains(unit));
+            var earlier = CpuIsolationHandler.Sharing(others, unit).FirstOrDefault();
             data["original." + unit] = earlier is not null
                 ? earlier.Data.GetValueOrDefault("original." + unit, "")
                 : systemd.GetAllowedCpus(unit)?.ToString() ?? "";
@@ -37,7 +37,7 @@ internal sealed class CpuIsolationStep(ISystemd systemd, IReadOnlyList<string> u
         scope.Intent(data);
         foreach (var unit in units)
         {
-            var sharing = others.Where(r => CpuIsolationHandler.Units(r).Contains(unit)).ToList();
+            var sharing = CpuIsolationHandler.Sharing(others, unit);
             var target = sharing.Count == 0 ? Host : CpuIsolationHandler.Intersection(sharing).Intersect(Host);
             if (target.IsEmpty)
             {

@@ -87,8 +87,11 @@ internal sealed class HugepagesHandler : IHandler
         return (Math.Min(target, current), current);
     }
 
-    internal static long HeldByOthers(ExecContext context, HugepagePool pool) =>
-        context.OtherDomainsRecords(KindName).Where(r => r.Get("pool") == pool.Key).Sum(r => r.GetLong("pages"));
+    internal static long HeldByOthers(ExecContext context, HugepagePool pool) => Sharers(context, pool).Sum(r => r.GetLong("pages"));
+
+    /// <summary>The records of the other domains that hold (or may hold) pages of <paramref name="pool"/>.</summary>
+    internal static List<StepRecord> Sharers(ExecContext context, HugepagePool pool) =>
+        context.OtherDomainsRecords(KindName).Where(r => r.Get("pool") == pool.Key).ToList();
 
     private static HugepagePool PoolOf(StepRecord record)
     {

@@ -51,7 +51,7 @@ internal sealed class HugepagesStep(HugepagePool pool, long pages, HugepagesRule
     public override void Apply(StepScope scope)
     {
         var fs = scope.Context.Fs;
-        var others = scope.Context.OtherDomainsRecords(HugepagesHandler.KindName).Where(r => r.Get("pool") == Pool.Key).ToList();
+        var others = HugepagesHandler.Sharers(scope.Context, Pool);
         var start = Pool.Read(fs);
         var baseline = others.Count > 0 ? others[0].GetLong("baseline") : start;
         var target = start + Pages;
