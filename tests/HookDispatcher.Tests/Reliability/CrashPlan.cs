@@ -1,9 +1,9 @@
 namespace HookDispatcher.Tests.Reliability;
 
 /// <summary>
-/// Numbers the host operations real hook processes make (pool reads and writes through the FIFO, systemd/logind
-/// calls through the peer) and stops the <see cref="KillAt"/>-th one: it is never answered, <see cref="Reached"/>
-/// is set, and the test kills the waiting hook with SIGKILL. <see cref="KillAt"/> 0 only counts.
+/// Numbers the host operations real hook processes make (attribute reads and writes through <see cref="FifoSysfs"/>,
+/// systemd/logind calls through the peer) and stops the <see cref="KillAt"/>-th one: it is never answered,
+/// <see cref="Reached"/> is set, and the test kills the waiting hook with SIGKILL. <see cref="KillAt"/> 0 only counts.
 /// </summary>
 internal sealed class CrashPlan(int killAt) : IDisposable
 {
@@ -21,17 +21,26 @@ internal sealed class CrashPlan(int killAt) : IDisposable
     /// <summary>Counts <paramref name="operation"/>; true when it is the one to stop at (the caller withholds it).</summary>
     public bool Take(string operation)
     {
+        if (!Count(operation))
+        {
+            return false;
+        }
+        Stop();
+        return true;
+    }
+
+    /// <summary>Like <see cref="Take"/>, but the caller calls <see cref="Stop"/> when the hook is to be killed.</summary>
+    public bool Count(string operation)
+    {
         lock (_gate)
         {
             Operations.Add(operation);
-            if (Operations.Count != KillAt)
-            {
-                return false;
-            }
+            return Operations.Count == KillAt;
         }
-        Reached.Set();
-        return true;
     }
+
+    /// <summary>The hook is where it is to be killed.</summary>
+    public void Stop() => Reached.Set();
 
     public void Dispose()
     {

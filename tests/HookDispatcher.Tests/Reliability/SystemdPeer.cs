@@ -35,6 +35,15 @@ internal sealed class SystemdPeer : IDisposable
         _login = new TestPeer(address, LoginManager.Destination, (call, connection) => Serve(call, connection, AnswerLogin));
     }
 
+    /// <summary>A unit that runs (a display manager): StopUnit stops it, StartUnit starts it again.</summary>
+    public void Run(string unit)
+    {
+        lock (_gate)
+        {
+            _running[unit] = [];
+        }
+    }
+
     /// <summary>Given the 1-based number of a call and its member, true to leave it unanswered.</summary>
     public Func<int, string, bool>? Withhold { get; set; }
 
@@ -178,7 +187,12 @@ internal sealed class SystemdPeer : IDisposable
                 }
                 return Job(call, connection, reply, stopped);
             case "StartUnit":
-                return Job(call, connection, reply, reader.ReadString());
+                var start = reader.ReadString();
+                lock (_gate)
+                {
+                    _running[start] = [];
+                }
+                return Job(call, connection, reply, start);
             default:
                 return false;
         }
