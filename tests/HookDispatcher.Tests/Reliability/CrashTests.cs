@@ -17,7 +17,7 @@ namespace HookDispatcher.Tests.Reliability;
 /// the host exactly; the other one then finds nothing left.
 /// </summary>
 /// <remarks>unloadModules is left out: delete_module(2) and modprobe act on this machine's real kernel, not on the
-/// simulated one. The fault matrix covers it in-process, and e2e 14 on the guest's kernel.</remarks>
+/// simulated one. The fault matrix covers it in-process, e2e 14 on the guest's kernel, and e2e 16 kills the hook there while it unloads.</remarks>
 public sealed class CrashTests(DBusDaemon bus) : IClassFixture<DBusDaemon>
 {
     private const string Domain = "vm";
@@ -100,8 +100,7 @@ public sealed class CrashTests(DBusDaemon bus) : IClassFixture<DBusDaemon>
             }
         }
         var at = killAt > 0 && plan.Operations.Count >= killAt ? plan.Operations[killAt - 1] : null;
-        problems.AddRange(kernel.Refused.Select(r => "a write the kernel would refuse: " + r));
-        kernel.Refused.Clear();
+        problems.AddRange(kernel.TakeRefused());
         if (!killed)
         {
             return new Outcome(killAt, at, plan.Operations.ToList(), false, Host() != baseline || File.Exists(host.StateFile(Domain)), problems);
@@ -143,7 +142,7 @@ public sealed class CrashTests(DBusDaemon bus) : IClassFixture<DBusDaemon>
         {
             problems.Add($"after release: {Host()} (before: {baseline}); state: {(File.Exists(host.StateFile(Domain)) ? File.ReadAllText(host.StateFile(Domain)) : "none")}");
         }
-        problems.AddRange(kernel.Refused.Select(r => "a write the kernel would refuse: " + r));
+        problems.AddRange(kernel.TakeRefused());
         if ((kernel.Failure ?? peer.Failure) is { } failure)
         {
             problems.Add("test machinery failed: " + failure);

@@ -29,6 +29,7 @@ internal sealed class FifoSysfs : IDisposable
     private readonly Action _written;
     private readonly Dictionary<string, string> _attributes; // FIFO on disk → path in the model
     private readonly Thread _thread;
+    private readonly List<string> _refused = [];
     private volatile bool _stop;
 
     /// <param name="root">The host root the hook runs on.</param>
@@ -59,10 +60,18 @@ internal sealed class FifoSysfs : IDisposable
     /// <summary>Whether a write to stop at still takes effect before the hook is killed.</summary>
     public bool ApplyWithheld { get; set; }
 
-    /// <summary>Writes the model refused: a real kernel would have failed the hook's write(2) with that errno.</summary>
-    public List<string> Refused { get; } = [];
-
     public Exception? Failure { get; private set; }
+
+    /// <summary>The writes the model refused since the last call (a real kernel would have failed the hook's write(2) with that errno).</summary>
+    public IReadOnlyList<string> TakeRefused()
+    {
+        lock (_refused)
+        {
+            var refused = _refused.Select(r => "a write the kernel would refuse: " + r).ToList();
+            _refused.Clear();
+            return refused;
+        }
+    }
 
     public void Dispose()
     {
@@ -158,7 +167,10 @@ internal sealed class FifoSysfs : IDisposable
         }
         catch (HostIoException e)
         {
-            Refused.Add($"{path} <- '{value.ReplaceLineEndings("\\n")}': {Errno.Describe(e.Errno)}");
+            lock (_refused)
+            {
+                _refused.Add($"{path} <- '{value.ReplaceLineEndings("\\n")}': {Errno.Describe(e.Errno)}");
+            }
         }
         if (stop)
         {
