@@ -4,6 +4,7 @@
 
 E2E_FAILED=0
 E2E_RULES=()
+E2E_UNITS=()
 RULES_DIR=/etc/hookdispatcher/hooks.d
 STATE_DIR=/run/hookdispatcher
 HOOK=/etc/libvirt/hooks/qemu
@@ -82,13 +83,24 @@ cleanup_domains() {
 }
 
 _e2e_exit() {
-  local rc=$?
+  local rc=$? u
   cleanup_domains
   ((${#E2E_RULES[@]})) && rm -f "${E2E_RULES[@]}"
+  for u in "${E2E_UNITS[@]}"; do systemctl stop "$u"; rm -f "/etc/systemd/system/$u"; done
+  ((${#E2E_UNITS[@]})) && systemctl daemon-reload
   ((rc == 0 && E2E_FAILED)) && rc=1
   exit $rc
 }
 trap _e2e_exit EXIT
+
+# stand_in_unit UNIT : a service that just runs (a stand-in display manager), started now, removed on exit.
+stand_in_unit() {
+  printf '[Unit]\nDescription=Stand-in display manager for %s\n[Service]\nExecStart=/bin/sleep infinity\n' \
+    "$(basename "$0" .sh)" > "/etc/systemd/system/$1"
+  E2E_UNITS+=("$1")
+  systemctl daemon-reload
+  check "start $1" systemctl start "$1"
+}
 
 # allowed_cpus UNIT : systemd's AllowedCPUs of the unit ("" when unset).
 allowed_cpus() { systemctl show -P AllowedCPUs "$1"; }

@@ -6,15 +6,7 @@ gpu=0000:01:00.0 audio=0000:01:00.1
 driver_of() { basename "$(readlink "/sys/bus/pci/devices/$1/driver")" 2>/dev/null; }
 loaded() { grep -q "^$1 " /proc/modules; }
 name=e2e-single unit=e2e-display.service
-cat > /etc/systemd/system/$unit <<UNIT
-[Unit]
-Description=Stand-in display manager for the single-GPU test
-[Service]
-ExecStart=/bin/sleep infinity
-UNIT
-trap 'rc=$?; systemctl stop $unit; rm -f /etc/systemd/system/$unit; systemctl daemon-reload; (exit $rc); _e2e_exit' EXIT
-systemctl daemon-reload
-check "start $unit" systemctl start $unit
+stand_in_unit $unit
 check "bochs is loaded (lsmod)" loaded bochs
 lsmod | grep -E '^(bochs|drm_vram_helper|vfio_pci) '
 fbcon=$(grep -l 'frame buffer' /sys/class/vtconsole/vtcon*/name | head -n1 | xargs dirname)

@@ -10,15 +10,7 @@ source "$(dirname "$0")/../lib.sh"
 gpu=0000:01:00.0 audio=0000:01:00.1
 name=e2e-sweep unit=e2e-sweep-display.service
 driver_of() { basename "$(readlink "/sys/bus/pci/devices/$1/driver")" 2>/dev/null; }
-cat > /etc/systemd/system/$unit <<UNIT
-[Unit]
-Description=Stand-in display manager for the crash sweep
-[Service]
-ExecStart=/bin/sleep infinity
-UNIT
-trap 'rc=$?; systemctl stop $unit; rm -f /etc/systemd/system/$unit; systemctl daemon-reload; (exit $rc); _e2e_exit' EXIT
-systemctl daemon-reload
-check "start $unit" systemctl start $unit
+stand_in_unit $unit
 fbcon=$(grep -l 'frame buffer' /sys/class/vtconsole/vtcon*/name | head -n1 | xargs dirname)
 
 write_rule "$name" "{
