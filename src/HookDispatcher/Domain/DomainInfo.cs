@@ -3,6 +3,10 @@ using HookDispatcher.Values;
 namespace HookDispatcher.Domain;
 
 /// <summary>What the dispatcher needs from libvirt's live domain XML (stdin of the hook).</summary>
+/// <param name="PinnedCpus">
+/// Every host CPU the domain's threads are confined to: <c>&lt;vcpupin&gt;</c>, <c>&lt;emulatorpin&gt;</c>,
+/// <c>&lt;iothreadpin&gt;</c> and <c>&lt;vcpu cpuset&gt;</c>.
+/// </param>
 internal sealed record DomainInfo(
     string Name,
     string? Uuid,
@@ -11,7 +15,11 @@ internal sealed record DomainInfo(
     bool HugepagesRequested,
     CpuSet? NumaMemoryNodes,
     CpuSet PinnedCpus,
-    IReadOnlyList<HostdevPci> Hostdevs);
+    IReadOnlyList<HostdevPci> Hostdevs)
+{
+    /// <summary>The guest's memory split by backing (see <see cref="GuestMemoryReader"/>); empty when not read from XML.</summary>
+    public IReadOnlyList<MemoryRegion> MemoryRegions { get; init; } = [];
+}
 
 /// <summary>One <c>&lt;memoryBacking&gt;&lt;hugepages&gt;&lt;page size unit nodeset/&gt;</c> entry.</summary>
 internal sealed record HugepageBacking(ulong PageSizeBytes, CpuSet? Nodeset);

@@ -84,7 +84,7 @@ public sealed partial class FaultInjectionTests
     }
 
     private static Regex OneLineNamingAStep(string op) =>
-        new($"^hookdispatcher: vm {op}: (gpu[^ ]*|hugepages|sleepInhibitor|cpuIsolation): [^\n]+\n$");
+        new($"^hookdispatcher: vm {op}: (gpu[^ ]*|hugepages(:[^ ]+)?|sleepInhibitor|cpuIsolation): [^\n]+\n$");
 
     private static void Expect(List<string> problems, bool condition, string problem)
     {
