@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the e2e guest: a debootstrapped bookworm rootfs packed into an ext4 image, plus the kernel and initrd
+# Builds the e2e guest: a debootstrapped Debian rootfs (E2E_SUITE: bookworm, the default, with systemd 252 and libvirt 9;
+# or trixie, with systemd 257 and libvirt 11) packed into an ext4 image, plus the kernel and initrd
 # taken from that rootfs. Usage: build-image.sh OUTDIR   (writes OUTDIR/{base.raw,vmlinuz,initrd.img})
 # run.sh calls this once per cache key (hash of packages.txt + this file), so anything that changes the guest
 # belongs here, and everything that changes per run (the runner, scenarios, binary) comes over the 9p share.
@@ -7,7 +8,7 @@ set -euo pipefail
 out=${1:?usage: build-image.sh OUTDIR}
 here=$(cd "$(dirname "$0")" && pwd)
 mirror=${E2E_MIRROR:-http://deb.debian.org/debian}
-suite=bookworm
+suite=${E2E_SUITE:-bookworm}
 rootfs=$out/rootfs
 
 cleanup() {

@@ -4,7 +4,8 @@
 #   tests/e2e/run.sh [--binary PATH] [--deb PATH] [scenario…]   (--deb: the package for scenario 90)
 # A scenario is a name from tests/e2e/scenarios (with or without .sh, or just its NN prefix) or a path to a script.
 # Environment: E2E_TIMEOUT (whole guest run, s, default 300 + 90 per scenario), E2E_SCENARIO_TIMEOUT (300), E2E_VIRSH_TIMEOUT
-# (each virsh call, 180), E2E_KEEP=1 (keep the run dir), E2E_CACHE, E2E_MIRROR (Debian mirror for the image build).
+# (each virsh call, 180), E2E_KEEP=1 (keep the run dir), E2E_CACHE, E2E_MIRROR (Debian mirror for the image build),
+# E2E_SUITE (the guest's Debian release: bookworm, the default, or trixie).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -71,7 +72,9 @@ if ((${#missing[@]})); then
 fi
 
 # The image is cached per hash of what goes into it.
-key=$(cat "$here/packages.txt" "$here/build-image.sh" | sha256sum | cut -c1-16)
+export E2E_SUITE=${E2E_SUITE:-bookworm}
+case $E2E_SUITE in bookworm|trixie) ;; *) die "E2E_SUITE must be bookworm or trixie, not '$E2E_SUITE'" ;; esac
+key=$( (echo "$E2E_SUITE"; cat "$here/packages.txt" "$here/build-image.sh") | sha256sum | cut -c1-16)
 cache=$cache_root/$key
 mkdir -p "$cache_root"
 exec 9>"$cache_root/.lock"
