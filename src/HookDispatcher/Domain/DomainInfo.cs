@@ -2,7 +2,10 @@ using HookDispatcher.Values;
 
 namespace HookDispatcher.Domain;
 
-/// <summary>What the dispatcher needs from libvirt's live domain XML (stdin of the hook).</summary>
+/// <summary>
+/// What the dispatcher needs from libvirt's live domain XML (stdin of the hook). <see cref="PinnedCpus"/> is every
+/// CPU the domain pins anything to; <see cref="VcpuPinnedCpus"/> only those of its vCPUs (<c>&lt;vcpupin&gt;</c>).
+/// </summary>
 internal sealed record DomainInfo(
     string Name,
     string? Uuid,
@@ -11,7 +14,8 @@ internal sealed record DomainInfo(
     bool HugepagesRequested,
     CpuSet? NumaMemoryNodes,
     CpuSet PinnedCpus,
-    IReadOnlyList<HostdevPci> Hostdevs);
+    IReadOnlyList<HostdevPci> Hostdevs,
+    CpuSet? VcpuPinnedCpus = null);
 
 /// <summary>One <c>&lt;memoryBacking&gt;&lt;hugepages&gt;&lt;page size unit nodeset/&gt;</c> entry.</summary>
 internal sealed record HugepageBacking(ulong PageSizeBytes, CpuSet? Nodeset);

@@ -120,8 +120,12 @@ internal static partial class DomainXmlReader
             hugepages is not null,
             nodeset is null ? null : at.Set(nodeset),
             PinnedCpus(root.Element("cputune"), at),
-            root.Element("devices")?.Elements("hostdev").Where(IsPci).Select(at.Hostdev).ToArray() ?? []);
+            root.Element("devices")?.Elements("hostdev").Where(IsPci).Select(at.Hostdev).ToArray() ?? [],
+            VcpuPinnedCpus(root.Element("cputune"), at));
     }
+
+    private static CpuSet VcpuPinnedCpus(XElement? cputune, Locator at) =>
+        (cputune?.Elements("vcpupin") ?? []).Aggregate(CpuSet.Empty, (pinned, pin) => pinned.Union(at.Set(at.Required(pin, "cpuset"))));
 
     private static CpuSet PinnedCpus(XElement? cputune, Locator at)
     {
