@@ -15,8 +15,9 @@ namespace HookDispatcher.Handlers.CpuIsolation;
 /// and the other domains' records of this kind are exactly the holders of these files (their intersection and
 /// first-found values), with no AllowedCPUs-only record to skip.
 /// <para>An IRQ keeps the part of its own affinity that stays on the host (an IRQ pinned to CPU 0 stays on 0); only
-/// one with nothing left there gets the whole host set. Managed IRQs (per-queue NVMe/virtio/NIC vectors) answer EIO:
-/// the kernel keeps them where they are; they are skipped, counted in the log and listed as refused.</para>
+/// one with nothing left there gets the whole host set. IRQs the kernel will not move answer EIO (managed IRQs:
+/// per-queue NVMe/virtio/NIC vectors) or EPERM (seen on 6.18 for a virtio-blk MSI-X vector whose interrupt chip
+/// cannot change affinity): they stay where they are, are skipped, counted in the log and listed as refused.</para>
 /// </remarks>
 internal sealed class IrqAffinityStep(CpuSet host, IHostFs planFs) : Step
 {
@@ -71,7 +72,7 @@ internal sealed class IrqAffinityStep(CpuSet host, IHostFs planFs) : Step
             {
                 fs.WriteText(ListPath(irq), Narrowed(data[Key(irq)], target).ToString());
             }
-            catch (HostIoException e) when (e.Errno == Errno.EIO)
+            catch (HostIoException e) when (IsRefusal(e))
             {
                 refused.Add(irq);
             }
@@ -101,7 +102,7 @@ internal sealed class IrqAffinityStep(CpuSet host, IHostFs planFs) : Step
             {
                 fs.WriteText(path, remaining is null ? original : Narrowed(original, remaining).ToString());
             }
-            catch (HostIoException e) when (e.Errno == Errno.EIO)
+            catch (HostIoException e) when (IsRefusal(e))
             {
                 // An intent record (the hook died while moving) does not know which IRQs were refused: a managed
                 // IRQ never moved, so it still shows its original value. Anything else is a real failure.
@@ -128,6 +129,8 @@ internal sealed class IrqAffinityStep(CpuSet host, IHostFs planFs) : Step
             $"write to {DefaultPath} what the remaining domains allow, or '{record.Data.GetValueOrDefault(DefaultKey, "")}' when none is left",
         ];
     }
+
+    private static bool IsRefusal(HostIoException e) => e.Errno is Errno.EIO or Errno.EPERM;
 
     /// <summary>The part of the IRQ's own affinity that stays on the host; the whole host set when none does.</summary>
     private static CpuSet Narrowed(string original, CpuSet target) =>
@@ -167,7 +170,7 @@ internal sealed class IrqAffinityStep(CpuSet host, IHostFs planFs) : Step
                 .Select(g => $"{g.Key.Now} → {g.Key.New} ×{g.Count()}");
             actions.Add($"write smp_affinity_list of {now.Count} IRQs ({IsolationShares.Ranges(irqs)}): {string.Join(", ", changes)} (--verbose lists each)");
         }
-        actions.Add("managed IRQs answer EIO and are skipped (counted in the log); other isolating domains narrow the set further; release restores each value found before");
+        actions.Add("IRQs the kernel will not move (managed: EIO, or EPERM) are skipped (counted in the log); other isolating domains narrow the set further; release restores each value found before");
         return actions;
     }
 }
