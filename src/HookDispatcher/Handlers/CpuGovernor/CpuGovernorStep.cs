@@ -1,5 +1,6 @@
 using System.Globalization;
 using HookDispatcher.Engine;
+using HookDispatcher.Handlers.CpuIsolation;
 using HookDispatcher.Host;
 using HookDispatcher.Values;
 
@@ -107,7 +108,7 @@ internal sealed class CpuGovernorStep(string governor, CpuSet cpus, string? epp,
     }
 
     private static string Original(IReadOnlyList<StepRecord> others, string key, IHostFs fs, string path) =>
-        others.FirstOrDefault(r => r.Data.ContainsKey(key)) is { } earlier ? earlier.Data[key] : fs.ReadText(path).Trim();
+        IsolationShares.Original(others, key, () => fs.ReadText(path).Trim());
 
     private static string Number(int cpu) => cpu.ToString(CultureInfo.InvariantCulture);
 

@@ -23,24 +23,11 @@ internal static class IsolationShares
     /// <summary>What the remaining holders allow once this domain is gone; null when none is left (restore the originals).</summary>
     public static CpuSet? Remaining(IReadOnlyList<StepRecord> others) => others.Count == 0 ? null : CpuIsolationHandler.Intersection(others);
 
+    /// <summary>The value of <paramref name="key"/> found before the first holder changed it (also used by cpuGovernor).</summary>
     public static string Original(IReadOnlyList<StepRecord> others, string key, Func<string> current) =>
         others.FirstOrDefault(r => r.Data.ContainsKey(key)) is { } earlier ? earlier.Data[key] : current();
 
     /// <summary>"24-26,28-43": numbers (IRQs) in list syntax, for logs and the dry run.</summary>
-    public static string Ranges(IEnumerable<int> numbers)
-    {
-        var sorted = numbers.Distinct().Order().ToList();
-        var parts = new List<string>();
-        for (var i = 0; i < sorted.Count;)
-        {
-            var j = i;
-            while (j + 1 < sorted.Count && sorted[j + 1] == sorted[j] + 1)
-            {
-                j++;
-            }
-            parts.Add(i == j ? $"{sorted[i]}" : $"{sorted[i]}-{sorted[j]}");
-            i = j + 1;
-        }
-        return parts.Count == 0 ? "none" : string.Join(',', parts);
-    }
+    public static string Ranges(IEnumerable<int> numbers) =>
+        numbers.Distinct().Order().ToList() is { Count: > 0 } sorted ? CpuSet.ListSyntax(sorted) : "none";
 }
