@@ -59,7 +59,7 @@ printf '{ "rulesDir": "%s", "stateDir": "%s" }\n' "$WORK/norules/rules" "$WORK/n
 SIM=$WORK/rules/host
 mkdir -p "$SIM/sys/kernel/mm/hugepages/hugepages-2048kB" "$SIM/proc/sys/vm"
 echo 0 >"$SIM/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
-printf 'MemTotal:       24576000 kB\nMemFree:        20000000 kB\nMemAvailable:   22000000 kB\nCached:          1000000 kB\n' >"$SIM/proc/meminfo"
+printf 'MemTotal:       24576000 kB\nMemFree:        20000000 kB\nMemAvailable:   22000000 kB\nCached:          1000000 kB\nHugepagesize:       2048 kB\n' >"$SIM/proc/meminfo"
 echo 0 >"$SIM/proc/sys/vm/drop_caches"
 echo 0 >"$SIM/proc/sys/vm/compact_memory"
 printf '{ "rulesDir": "%s", "stateDir": "%s", "hostRoot": "%s" }\n' "$WORK/rules/rules" "$WORK/rules/state" "$SIM" >"$WORK/rules/config.json"

@@ -20,8 +20,13 @@ internal static class StatusCommand
             try
             {
                 var name = result.GetValue(domain);
-                var states = name is null ? services.Store.LoadAll() : [services.Store.Load(name) ?? new DomainState { Domain = name }];
-                if (states.Count == 0)
+                var ledger = name is null ? Ledger.Load(services.Store) : Ledger.Empty;
+                var states = name is null ? ledger.Domains : [services.Store.Load(name) ?? new DomainState { Domain = name }];
+                foreach (var unreadable in ledger.Unreadable)
+                {
+                    error.WriteLine($"hookctl: {unreadable}");
+                }
+                if (states.Count == 0 && ledger.Unreadable.Count == 0)
                 {
                     output.WriteLine($"no domain holds anything ({services.Store.Directory})");
                 }
@@ -35,7 +40,7 @@ internal static class StatusCommand
                         output.WriteLine($"  {step.Id} [{step.Status.ToString().ToLowerInvariant()}] at {step.Event}: {data}{note}");
                     }
                 }
-                return ExitCodes.Ok;
+                return ledger.Unreadable.Count == 0 ? ExitCodes.Ok : ExitCodes.ActionFailed;
             }
             catch (StateException e)
             {

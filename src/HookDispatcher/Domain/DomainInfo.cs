@@ -2,10 +2,12 @@ using HookDispatcher.Values;
 
 namespace HookDispatcher.Domain;
 
-/// <summary>
-/// What the dispatcher needs from libvirt's live domain XML (stdin of the hook). <see cref="PinnedCpus"/> is every
-/// CPU the domain pins anything to; <see cref="VcpuPinnedCpus"/> only those of its vCPUs (<c>&lt;vcpupin&gt;</c>).
-/// </summary>
+/// <summary>What the dispatcher needs from libvirt's live domain XML (stdin of the hook).</summary>
+/// <param name="PinnedCpus">
+/// Every host CPU the domain's threads are confined to: <c>&lt;vcpupin&gt;</c>, <c>&lt;emulatorpin&gt;</c>,
+/// <c>&lt;iothreadpin&gt;</c> and <c>&lt;vcpu cpuset&gt;</c>.
+/// </param>
+/// <param name="VcpuPinnedCpus">Only the CPUs of <c>&lt;vcpupin&gt;</c>: where the vCPUs run (cpuGovernor "auto").</param>
 internal sealed record DomainInfo(
     string Name,
     string? Uuid,
@@ -15,7 +17,11 @@ internal sealed record DomainInfo(
     CpuSet? NumaMemoryNodes,
     CpuSet PinnedCpus,
     IReadOnlyList<HostdevPci> Hostdevs,
-    CpuSet? VcpuPinnedCpus = null);
+    CpuSet? VcpuPinnedCpus = null)
+{
+    /// <summary>The guest's memory split by backing (see <see cref="GuestMemoryReader"/>); empty when not read from XML.</summary>
+    public IReadOnlyList<MemoryRegion> MemoryRegions { get; init; } = [];
+}
 
 /// <summary>One <c>&lt;memoryBacking&gt;&lt;hugepages&gt;&lt;page size unit nodeset/&gt;</c> entry.</summary>
 internal sealed record HugepageBacking(ulong PageSizeBytes, CpuSet? Nodeset);

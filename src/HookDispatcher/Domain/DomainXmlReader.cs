@@ -112,24 +112,33 @@ internal static partial class DomainXmlReader
         var memory = root.Element("memory") ?? throw at.Fail(root, "no <memory> element");
         var hugepages = root.Element("memoryBacking")?.Element("hugepages");
         var nodeset = root.Element("numatune")?.Element("memory")?.Attribute("nodeset");
+        var memoryBytes = at.Size(memory, memory.Value, "<memory>");
+        var pages = hugepages?.Elements("page").Select(at.Page).ToArray() ?? [];
         return new DomainInfo(
             name.Value.Trim(),
             string.IsNullOrEmpty(uuid) ? null : uuid,
-            at.Size(memory, memory.Value, "<memory>"),
-            hugepages?.Elements("page").Select(at.Page).ToArray() ?? [],
+            memoryBytes,
+            pages,
             hugepages is not null,
             nodeset is null ? null : at.Set(nodeset),
-            PinnedCpus(root.Element("cputune"), at),
+            PinnedCpus(root, at),
             root.Element("devices")?.Elements("hostdev").Where(IsPci).Select(at.Hostdev).ToArray() ?? [],
-            VcpuPinnedCpus(root.Element("cputune"), at));
+            VcpuPinnedCpus(root.Element("cputune"), at))
+        {
+            MemoryRegions = GuestMemoryReader.Read(root, at, memoryBytes, pages, hugepages is not null),
+        };
     }
 
     private static CpuSet VcpuPinnedCpus(XElement? cputune, Locator at) =>
         (cputune?.Elements("vcpupin") ?? []).Aggregate(CpuSet.Empty, (pinned, pin) => pinned.Union(at.Set(at.Required(pin, "cpuset"))));
 
-    private static CpuSet PinnedCpus(XElement? cputune, Locator at)
+    private static CpuSet PinnedCpus(XElement root, Locator at)
     {
-        var pinned = CpuSet.Empty;
+        // formatdomain, <vcpu cpuset>: "the physical CPUs to which domain process and virtual CPUs can be pinned by
+        // default" — a restriction as binding as a pin (vcpupin only narrows it per vCPU).
+        var cpuset = root.Element("vcpu")?.Attribute("cpuset");
+        var pinned = cpuset is null ? CpuSet.Empty : at.Set(cpuset);
+        var cputune = root.Element("cputune");
         foreach (var pin in cputune?.Elements() ?? [])
         {
             if (pin.Name == "vcpupin" || pin.Name == "emulatorpin" || pin.Name == "iothreadpin")

@@ -20,8 +20,8 @@ internal sealed class Executor(IHostFs fs, StateStore store, IReadOnlyList<IHand
             return;
         }
         using var held = StateLock.Acquire(store, lockTimeout);
-        var context = new ExecContext(domain, fs, store, log.ForContext("LIBVIRT_DOMAIN", domain));
-        var state = store.Load(domain);
+        var state = store.Load(domain) ?? new DomainState { Domain = domain };
+        var context = Context(state, log);
         if (undoStaleFirst && state is { Steps.Count: > 0 })
         {
             // libvirt did not call release for the previous run (libvirtd crashed, or the hook was killed):
@@ -33,7 +33,6 @@ internal sealed class Executor(IHostFs fs, StateStore store, IReadOnlyList<IHand
                 throw new StepFailedException("previous run", "could not undo what it left", leftover);
             }
         }
-        state ??= new DomainState { Domain = domain };
         state.Uuid = uuid ?? state.Uuid;
         var applied = new List<StepRecord>();
         foreach (var step in steps)
@@ -95,8 +94,20 @@ internal sealed class Executor(IHostFs fs, StateStore store, IReadOnlyList<IHand
         {
             return [];
         }
-        var context = new ExecContext(domain, fs, store, log.ForContext("LIBVIRT_DOMAIN", domain));
-        return UndoAll(state, context);
+        return UndoAll(state, Context(state, log));
+    }
+
+    /// <summary>
+    /// The other domains' state cannot change while the lock is held, so the ledger is read once per event.
+    /// </summary>
+    private ExecContext Context(DomainState state, ILogger log)
+    {
+        var context = new ExecContext(state.Domain, fs, store, log.ForContext("LIBVIRT_DOMAIN", state.Domain), Ledger.Load(store, state));
+        foreach (var unreadable in context.Ledger.Unreadable)
+        {
+            context.Log.Warning("Ignoring an unreadable state file (its domain counts as holding nothing): {Reason:l}", unreadable);
+        }
+        return context;
     }
 
     private List<string> UndoAll(DomainState state, ExecContext context)

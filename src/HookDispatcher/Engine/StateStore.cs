@@ -42,18 +42,31 @@ internal sealed class StateStore(string stateDir, Action<string>? beforeChange =
     public DomainState? Load(string domain) => LoadFile(PathOf(domain));
 
     /// <summary>Every domain's state (for resources shared between domains); dot files are temporaries.</summary>
-    public IReadOnlyList<DomainState> LoadAll()
+    public IReadOnlyList<DomainState> LoadAll() =>
+        LoadEach().Select(e => e.Error is null ? e.State : throw e.Error).OfType<DomainState>().ToList();
+
+    /// <summary>Every state file, each read on its own: one unreadable file does not hide the others.</summary>
+    public IReadOnlyList<(string Path, DomainState? State, StateException? Error)> LoadEach()
     {
         if (!System.IO.Directory.Exists(Directory))
         {
             return [];
         }
-        return System.IO.Directory.EnumerateFiles(Directory, "*.json")
-            .Where(p => !Path.GetFileName(p).StartsWith('.'))
-            .Order(StringComparer.Ordinal)
-            .Select(LoadFile)
-            .OfType<DomainState>()
-            .ToList();
+        var result = new List<(string, DomainState?, StateException?)>();
+        foreach (var path in System.IO.Directory.EnumerateFiles(Directory, "*.json")
+                     .Where(p => !Path.GetFileName(p).StartsWith('.'))
+                     .Order(StringComparer.Ordinal))
+        {
+            try
+            {
+                result.Add((path, LoadFile(path), null));
+            }
+            catch (StateException e)
+            {
+                result.Add((path, null, e));
+            }
+        }
+        return result;
     }
 
     public void Save(DomainState state)

@@ -26,10 +26,23 @@ public sealed class CliTests
         var (code, output, _) = Run("--config", host.ConfigPath, "test", "vm1", "prepare", "--xml", xml);
         code.ShouldBe(0);
         output.ShouldContain("vm1 prepare begin: 1 step(s) — dry run, nothing is changed");
-        output.ShouldContain("1. hugepages: reserve 16 × 2048kB hugepages");
+        output.ShouldContain("1. hugepages:2048kB: reserve 16 × 2048kB hugepages in the global pool");
         output.ShouldContain("write 16 to /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages (now 0)");
         host.Read(SimulatedHost.Nr2M).ShouldBe("0\n");
         Directory.Exists(host.StateDir).ShouldBeFalse();
+    }
+
+    [Fact]
+    public void ARuleSizeContradictingTheDomainXmlIsRefusedWithExit2AndOneLineNamingBothSizes()
+    {
+        using var host = new SimulatedHost();
+        host.Rule("numa-workstation", """{ "hugepages": { "pageSize": "2M", "count": "auto" } }""");
+        var xml = Path.Join(host.Path, "numa.xml");
+        File.WriteAllText(xml, HookDispatcher.Tests.Domain.NumaDomainXml.Xml(HookDispatcher.Tests.Domain.NumaDomainXml.TwoSizes));
+        var (code, output, error) = Run("--config", host.ConfigPath, "test", "numa-workstation", "prepare", "--xml", xml);
+        code.ShouldBe(2);
+        output.ShouldBeEmpty();
+        error.ShouldMatch("^[^\n]*pageSize 2048kB in the rule contradicts the domain XML, which backs guest NUMA cell 0 with 1048576kB pages[^\n]*\n$");
     }
 
     [Fact]
@@ -44,7 +57,7 @@ public sealed class CliTests
 
         var status = Run("--config", host.ConfigPath, "status");
         status.Out.ShouldContain("vm1:");
-        status.Out.ShouldContain("hugepages [done] at prepare begin");
+        status.Out.ShouldContain("hugepages:2048kB [done] at prepare begin");
 
         var dryRelease = Run("--config", host.ConfigPath, "test", "vm1", "release");
         dryRelease.Out.ShouldContain("1 step(s) to undo");

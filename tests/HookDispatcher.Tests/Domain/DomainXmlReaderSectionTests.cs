@@ -95,10 +95,11 @@ public sealed class DomainXmlReaderSectionTests
 
     [Theory]
     [InlineData("domain='0x0000' bus='0x0a' slot='0x00' function='0x1'", "0000:0a:00.1")]
-    [InlineData("domain='0000' bus='0A' slot='1f' function='7'", "0000:0a:1f.7")]
+    [InlineData("domain='0000' bus='012' slot='31' function='7'", "0000:0a:1f.7")]
     [InlineData("domain='0x10' bus='0xff' slot='0x3' function='0x0'", "0010:ff:03.0")]
     [InlineData("bus='0x01' slot='0x00' function='0x0'", "0000:01:00.0")]
-    public void HostdevAddressesAreHexWithOrWithout0x(string attributes, string address) =>
+    [InlineData("domain='0' bus='222' slot='31' function='1'", "0000:de:1f.1")]
+    public void HostdevAddressesAreReadAsLibvirtReadsThemHexOctalOrDecimal(string attributes, string address) =>
         Parse($"<devices><hostdev mode='subsystem' type='pci'><source><address {attributes}/></source></hostdev></devices>")
             .Hostdevs.ShouldBe([new HostdevPci(PciAddress.TryParse(address, out var a) ? a : default, false)]);
 
@@ -122,7 +123,7 @@ public sealed class DomainXmlReaderSectionTests
             """).Hostdevs.Select(h => h.Address.ToString()).ShouldBe(["0000:02:00.0"]);
 
     [Theory]
-    [InlineData("<source><address bus='0x0a' slot='0x20' function='0'/></source>", "PCI address slot '0x20' is not a hex number 0x0-0x1f")]
+    [InlineData("<source><address bus='0x0a' slot='0x20' function='0'/></source>", "PCI address slot '0x20' is not a number 0-31")]
     [InlineData("<source><address bus='zz' slot='0' function='0'/></source>", "PCI address bus 'zz'")]
     [InlineData("<source><address bus='0x' slot='0' function='0'/></source>", "PCI address bus '0x'")]
     [InlineData("<source><address domain='0x10000' bus='0' slot='0' function='0'/></source>", "PCI address domain '0x10000'")]

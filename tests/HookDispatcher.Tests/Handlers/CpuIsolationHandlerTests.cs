@@ -73,7 +73,7 @@ public sealed class CpuIsolationHandlerTests
     }
 
     [Theory]
-    [InlineData("", null, "pins no CPUs")]
+    [InlineData("", null, "neither pins its CPUs (<cputune><vcpupin>) nor restricts them (<vcpu cpuset>)")]
     [InlineData("0-7", null, "the host would keep no CPU")]
     [InlineData("", "8-9", "not online")]
     public void ImpossibleHostSetsAreRefusedBeforeAnythingIsTouched(string pins, string? hostCpus, string message)

@@ -77,7 +77,7 @@ public sealed class HugepagesHandlerTests
         using var h = new EngineHarness(new SimHostFs(grantable: 10));
         h.Fs.Set(SimHostFs.Nr2M, "4\n");
         var e = Should.Throw<StepFailedException>(() => h.Prepare("a", Fixtures.Hugepages(16, attempts: 2)));
-        e.Message.ShouldBe("hugepages: got 6 of 16 2048kB pages in /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages after 2 attempt(s)");
+        e.Message.ShouldBe("hugepages:2048kB: got 6 of 16 2048kB pages in /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages after 2 attempt(s)");
         h.Fs.Pages.ShouldBe(4);
         File.Exists(h.Store.PathOf("a")).ShouldBeFalse();
     }
@@ -151,7 +151,7 @@ public sealed class HugepagesHandlerTests
     public void APoolTheKernelDoesNotHaveIsRefusedBeforeAnythingIsTouched()
     {
         using var h = new EngineHarness();
-        Should.Throw<PlanException>(() => h.Plan(Fixtures.Rules(Fixtures.Hugepages(pageSize: ByteSize.OneGiB)), Fixtures.Domain()))
+        Should.Throw<PlanException>(() => h.Plan(Fixtures.Rules(Fixtures.Hugepages(pageSize: ByteSize.OneGiB)), Fixtures.Domain(hugepages: false)))
             .Message.ShouldContain("hugepages-1048576kB");
         h.Fs.Writes.ShouldBeEmpty();
     }
@@ -170,7 +170,8 @@ public sealed class HugepagesHandlerTests
         using var h = new EngineHarness();
         h.Fs.Set(SimHostFs.Nr2M, "2\n");
         var step = h.Plan(Fixtures.Rules(Fixtures.Hugepages(16)), Fixtures.Domain()).Single();
-        step.Actions[0].ShouldBe("write 18 to /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages (now 2), read back; up to 5 attempt(s)");
+        step.Actions[0].ShouldBe("for the rule's count");
+        step.Actions[1].ShouldBe("write 18 to /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages (now 2), read back; up to 5 attempt(s)");
         step.Actions.ShouldContain(a => a.StartsWith("if short: write 1 to /proc/sys/vm/compact_memory, then write 3 to /proc/sys/vm/drop_caches", StringComparison.Ordinal));
         h.Fs.Writes.ShouldBeEmpty();
     }

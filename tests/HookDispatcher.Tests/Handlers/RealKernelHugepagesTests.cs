@@ -18,7 +18,7 @@ public sealed class RealKernelHugepagesTests
     [Fact]
     public void PagesAppearInProcMeminfoWhileHeldAndGoAwayOnRelease()
     {
-        RealKernel.RequireRootWithHugepages();
+        using var exclusive = RealKernel.RequireRootWithHugepages();
         using var dir = new TempDir();
         var fs = new HostFs("/");
         var pool = new HugepagePool(ByteSize.TwoMiB, null);
@@ -43,7 +43,7 @@ public sealed class RealKernelHugepagesTests
     [Fact]
     public void TheSeedRecipeKnobsAreAcceptedByTheKernel()
     {
-        RealKernel.RequireRootWithHugepages();
+        using var exclusive = RealKernel.RequireRootWithHugepages();
         using var dir = new TempDir();
         var fs = new HostFs("/");
         var pool = new HugepagePool(ByteSize.TwoMiB, null);
@@ -70,11 +70,28 @@ internal static class RealKernel
     /// <summary>Tests that change the real hugepage pool run one at a time.</summary>
     public const string Collection = "real kernel";
 
-    public static void RequireRootWithHugepages()
+    /// <summary>
+    /// Skips without root or hugepages; otherwise takes the machine-wide lock that keeps test runs of other checkouts
+    /// (each an xunit process of its own) from changing the same pools at the same time. Dispose it at the test's end.
+    /// </summary>
+    public static IDisposable RequireRootWithHugepages()
     {
         if (Host.LibC.GetEuid() != 0 || !File.Exists("/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"))
         {
             Assert.Skip("needs root and a kernel with 2048kB hugepages");
+        }
+        var deadline = DateTime.UtcNow.AddMinutes(5);
+        while (true)
+        {
+            try
+            {
+                // FileShare.None is an exclusive flock(2) on Linux: released when the file is closed or the process dies.
+                return new FileStream("/run/lock/hookdispatcher-tests-real-kernel.lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(100);
+            }
         }
     }
 }

@@ -65,7 +65,7 @@ public sealed class HookContractTests
         result.Stdout.ShouldBe("");
         var line = result.Stderr.TrimEnd('\n');
         line.ShouldNotContain("\n");
-        line.ShouldStartWith("hookdispatcher: vm1 prepare: hugepages: ");
+        line.ShouldStartWith("hookdispatcher: vm1 prepare: hugepages:2048kB: ");
         line.ShouldContain("nr_hugepages");
         File.Exists(host.StateFile("vm1")).ShouldBeFalse();
         // libvirt then sends release for the failed domain: nothing to do, nothing to fail.
@@ -144,7 +144,7 @@ public sealed class HookContractTests
         host.Hook("vm1", "prepare", "begin", SimulatedHost.DomainXml("vm1")).ExitCode.ShouldBe(0);
         host.Hook("vm1", "release", "end").ExitCode.ShouldBe(0);
         var datagrams = journal.Received();
-        datagrams.ShouldContain(d => d.Contains("LIBVIRT_DOMAIN=vm1\n") && d.Contains("HOOK_OPERATION=prepare\n") && d.Contains("HOOK_STEP=hugepages\n"));
+        datagrams.ShouldContain(d => d.Contains("LIBVIRT_DOMAIN=vm1\n") && d.Contains("HOOK_OPERATION=prepare\n") && d.Contains("HOOK_STEP=hugepages:2048kB\n"));
         datagrams.ShouldAllBe(d => d.Contains("SYSLOG_IDENTIFIER=hookdispatcher\n"));
     }
 

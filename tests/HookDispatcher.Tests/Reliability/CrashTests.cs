@@ -182,7 +182,7 @@ public sealed class CrashTests(DBusDaemon bus) : IClassFixture<DBusDaemon>
         var changes = new List<(string Change, string Record)>();
         if (pool.Pages != 0)
         {
-            changes.Add(($"the pool holds {pool.Pages} pages", "hugepages"));
+            changes.Add(($"the pool holds {pool.Pages} pages", "hugepages:2048kB"));
         }
         if (SystemdPeer.Slices.Any(u => peer.AllowedCpus(u) is not null))
         {

@@ -94,7 +94,7 @@ public sealed partial class FaultInjectionTests
     }
 
     private static Regex OneLineNamingAStep(string op) =>
-        new($"^hookdispatcher: vm {op}: (gpu[^ ]*|hugepages|sleepInhibitor|cpuIsolation[^ ]*|cpuGovernor): [^\n]+\n$");
+        new($"^hookdispatcher: vm {op}: (gpu[^ ]*|hugepages(:[^ ]+)?|sleepInhibitor|cpuIsolation[^ ]*|cpuGovernor): [^\n]+\n$");
 
     private static void Expect(List<string> problems, bool condition, string problem)
     {

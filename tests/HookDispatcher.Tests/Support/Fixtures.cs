@@ -25,8 +25,12 @@ internal static class Fixtures
 
     public static SleepInhibitorRule Inhibitor(string what = "sleep") => new(what, "libvirt domain {domain} is running", Stage.Prepare);
 
+    /// <summary>A domain without NUMA: one memory region, backed by the host's default hugepages when <paramref name="hugepages"/>.</summary>
     public static DomainInfo Domain(string name = "vm", ulong memoryMiB = 64, bool hugepages = true, string pins = "") =>
-        new(name, null, memoryMiB * 1024 * 1024, [], hugepages, null, CpuSet.Parse(pins), [], CpuSet.Parse(pins));
+        new(name, null, memoryMiB * 1024 * 1024, [], hugepages, null, CpuSet.Parse(pins), [], CpuSet.Parse(pins))
+        {
+            MemoryRegions = [new MemoryRegion("guest memory", memoryMiB * 1024 * 1024, hugepages, null, null, hugepages ? "<hugepages/>" : "no <hugepages>")],
+        };
 
     public static ILogger Log => new LoggerConfiguration().CreateLogger();
 }

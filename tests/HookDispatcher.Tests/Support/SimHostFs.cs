@@ -23,7 +23,7 @@ internal sealed class SimHostFs : IHostFs
         _files["/proc/sys/vm/drop_caches"] = "0\n";
         _files["/proc/sys/vm/compact_memory"] = "";
         _files["/sys/devices/system/cpu/online"] = "0-7\n";
-        _files["/proc/meminfo"] = $"MemTotal:       {memTotalKb} kB\nMemFree:        1000 kB\n";
+        _files["/proc/meminfo"] = $"MemTotal:       {memTotalKb} kB\nMemFree:        1000 kB\nHugepagesize:       2048 kB\n";
     }
 
     public string Root => "/";

@@ -34,10 +34,11 @@ public sealed class PciAddressTests
 
     [Theory]
     [InlineData("0x0000", "0x0a", "0x00", "0x1", "0000:0a:00.1")]
-    [InlineData("0", "a", "1F", "7", "0000:0a:1f.7")]
     [InlineData("0XFFFF", "0xff", "0x1f", "0x7", "ffff:ff:1f.7")]
-    [InlineData("00000000", "000a", "0", "0", "0000:0a:00.0")]
-    public void FromPartsReadsLibvirtHexWithOrWithout0x(string d, string b, string s, string f, string expected)
+    [InlineData("0", "222", "31", "1", "0000:de:1f.1")]
+    [InlineData("0", "10", "017", "07", "0000:0a:0f.7")]
+    [InlineData("00000000", "0012", "0", "0", "0000:0a:00.0")]
+    public void FromPartsReadsNumbersAsLibvirtDoesHexOctalOrDecimal(string d, string b, string s, string f, string expected)
     {
         PciAddress.TryFromParts(d, b, s, f, out var address, out var error).ShouldBeTrue(error);
 
@@ -45,17 +46,21 @@ public sealed class PciAddressTests
     }
 
     [Theory]
-    [InlineData("0x10000", "0", "0", "0", "PCI address domain '0x10000' is not a hex number 0x0-0xffff")]
-    [InlineData("0", "0x100", "0", "0", "PCI address bus '0x100' is not a hex number 0x0-0xff")]
-    [InlineData("0", "0", "0x20", "0", "PCI address slot '0x20' is not a hex number 0x0-0x1f")]
-    [InlineData("0", "0", "0", "8", "PCI address function '8' is not a hex number 0x0-0x7")]
-    [InlineData("0", "", "0", "0", "PCI address bus '' is not a hex number 0x0-0xff")]
-    [InlineData("0", "0x", "0", "0", "PCI address bus '0x' is not a hex number 0x0-0xff")]
-    [InlineData("0", "-1", "0", "0", "PCI address bus '-1' is not a hex number 0x0-0xff")]
-    [InlineData("0", "ffffffff", "0", "0", "PCI address bus 'ffffffff' is not a hex number 0x0-0xff")]
-    [InlineData("0", "100000000", "0", "0", "PCI address bus '100000000' is not a hex number 0x0-0xff")]
+    [InlineData("0x10000", "0", "0", "0", "PCI address domain '0x10000' is not a number 0-65535 (0x0-0xffff; libvirt reads 0x… as hex, 0… as octal, else decimal)")]
+    [InlineData("0", "0x100", "0", "0", "PCI address bus '0x100' is not a number 0-255 (0x0-0xff; libvirt reads 0x… as hex, 0… as octal, else decimal)")]
+    [InlineData("0", "256", "0", "0", "PCI address bus '256' is not a number 0-255 (0x0-0xff; libvirt reads 0x… as hex, 0… as octal, else decimal)")]
+    [InlineData("0", "0", "0x20", "0", "PCI address slot '0x20' is not a number 0-31 (0x0-0x1f; libvirt reads 0x… as hex, 0… as octal, else decimal)")]
+    [InlineData("0", "0", "32", "0", "PCI address slot '32' is not a number 0-31 (0x0-0x1f; libvirt reads 0x… as hex, 0… as octal, else decimal)")]
+    [InlineData("0", "0", "0", "8", "PCI address function '8' is not a number 0-7 (0x0-0x7; libvirt reads 0x… as hex, 0… as octal, else decimal)")]
+    [InlineData("0", "", "0", "0", "PCI address bus '' is not a number 0-255 (0x0-0xff; libvirt reads 0x… as hex, 0… as octal, else decimal)")]
+    [InlineData("0", "0x", "0", "0", "PCI address bus '0x' is not a number 0-255 (0x0-0xff; libvirt reads 0x… as hex, 0… as octal, else decimal)")]
+    [InlineData("0", "-1", "0", "0", "PCI address bus '-1' is not a number 0-255 (0x0-0xff; libvirt reads 0x… as hex, 0… as octal, else decimal)")]
+    [InlineData("0", "0a", "0", "0", "PCI address bus '0a' is not a number 0-255 (0x0-0xff; libvirt reads 0x… as hex, 0… as octal, else decimal)")]
+    [InlineData("0", "08", "0", "0", "PCI address bus '08' is not a number 0-255 (0x0-0xff; libvirt reads 0x… as hex, 0… as octal, else decimal)")]
+    [InlineData("0", "1f", "0", "0", "PCI address bus '1f' is not a number 0-255 (0x0-0xff; libvirt reads 0x… as hex, 0… as octal, else decimal)")]
+    [InlineData("0", "100000000000", "0", "0", "PCI address bus '100000000000' is not a number 0-255 (0x0-0xff; libvirt reads 0x… as hex, 0… as octal, else decimal)")]
     [InlineData("0", null, "0", "0", "PCI address has no 'bus' attribute")]
-    public void FromPartsRejectsOutOfRangeOrNonHexPartsQuotingThem(
+    public void FromPartsRejectsOutOfRangeOrMalformedPartsQuotingThem(
         string d, string? b, string s, string f, string reason)
     {
         PciAddress.TryFromParts(d, b, s, f, out _, out var error).ShouldBeFalse();

@@ -32,7 +32,7 @@ check "define $name" define_domain "$name"
 try_start "$name"
 check "virsh start $name fails" test "$rc" -ne 0
 check "exit status 1 (an action failed)" grep -qF 'unexpected exit status 1' <<<"$out"
-check "error says what the kernel granted ('got N of $pages 2048kB pages')" grep -qE "hugepages: got [0-9]+ of $pages 2048kB pages in " <<<"$out"
+check "error says what the kernel granted ('got N of $pages 2048kB pages')" grep -qE "hugepages:2048kB: got [0-9]+ of $pages 2048kB pages in " <<<"$out"
 check "the stderr was a single line" test "$(grep -c 'hookdispatcher:' <<<"$out")" -eq 1
 check "HugePages_Total back at baseline" eventually 20 hp_is "$base"
 expect_eq "domstate" "$(domstate "$name")" "shut off"

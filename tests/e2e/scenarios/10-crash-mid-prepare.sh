@@ -26,7 +26,7 @@ check "the hook journalled its intent" eventually 90 intent_journalled
 pid=$(hook_pid)
 check "the hook is still running (pid '$pid')" test -n "$pid"
 check "hookctl status shows the interrupted step" \
-  bash -c "hookctl status $name | grep -F 'hugepages [intent] at prepare begin' | grep -qF 'interrupted'"
+  bash -c "hookctl status $name | grep -F 'hugepages:2048kB [intent] at prepare begin' | grep -qF 'interrupted'"
 check "kill -9 the hook mid-prepare" kill -9 "$pid"
 wait "$vpid"; rc=$?
 echo "virsh start said: $(cat "$XML_DIR/$name.start.log")"

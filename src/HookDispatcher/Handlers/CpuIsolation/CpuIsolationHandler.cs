@@ -40,13 +40,13 @@ internal sealed class CpuIsolationHandler(ISystemd systemd) : IHandler
             if (context.Domain.PinnedCpus.IsEmpty)
             {
                 throw new PlanException(KindName,
-                    "hostCpus is \"auto\" but the domain XML pins no CPUs (<cputune><vcpupin>); pin the vCPUs or give hostCpus");
+                    "hostCpus is \"auto\" but the domain XML neither pins its CPUs (<cputune><vcpupin>) nor restricts them (<vcpu cpuset>); pin the vCPUs or give hostCpus");
             }
             host = online.Except(context.Domain.PinnedCpus);
         }
         if (host.IsEmpty)
         {
-            throw new PlanException(KindName, $"the host would keep no CPU (online {online}, domain pins {context.Domain.PinnedCpus})");
+            throw new PlanException(KindName, $"the host would keep no CPU (online {online}, domain pins or restricts {context.Domain.PinnedCpus})");
         }
         var steps = new List<Step> { new CpuIsolationStep(systemd, rule.Units, host) };
         // Where the kernel has no such files (no /proc/irq, no unbound-workqueue mask) there is nothing to move.

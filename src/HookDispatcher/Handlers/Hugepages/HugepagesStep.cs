@@ -9,24 +9,28 @@ namespace HookDispatcher.Handlers.Hugepages;
 /// Raises the pool by exactly <see cref="Pages"/> and reads back. The kernel may grant fewer than asked; then the
 /// escalation steps run (by default only when short: compact, then drop caches) and the write is retried.
 /// </summary>
-internal sealed class HugepagesStep(HugepagePool pool, long pages, HugepagesRule rule, IHostFs planFs) : Step
+internal sealed class HugepagesStep(HugepageReservation reservation, HugepagesRule rule, IHostFs planFs) : Step
 {
-    public HugepagePool Pool { get; } = pool;
+    public HugepagePool Pool { get; } = reservation.Pool;
 
-    public long Pages { get; } = pages;
+    public long Pages { get; } = reservation.Pages;
 
-    public override string Id => HugepagesHandler.KindName;
+    /// <summary>One step per pool: "hugepages:2048kB", "hugepages:1048576kB@node0".</summary>
+    public override string Id => IdOf(Pool);
 
     public override string Kind => HugepagesHandler.KindName;
 
     public override string Summary =>
-        FormattableString.Invariant($"reserve {Pages} × {Pool.SizeName} hugepages{(Pool.Node is { } n ? $" on node {n}" : "")}");
+        FormattableString.Invariant($"reserve {Pages} × {Pool.SizeName} hugepages {(Pool.Node is { } n ? $"on host node {n}" : "in the global pool")}");
+
+    public static string IdOf(HugepagePool pool) =>
+        $"{HugepagesHandler.KindName}:{pool.SizeName}{(pool.Node is null ? "" : "@" + pool.Place)}";
 
     public override IReadOnlyList<string> Actions
     {
         get
         {
-            var actions = new List<string>();
+            var actions = reservation.From.Select(f => "for " + f).ToList();
             if (rule.DropCaches == Escalation.Always)
             {
                 actions.Add($"write 3 to {MemoryReclaim.DropCachesPath}");
@@ -43,7 +47,7 @@ internal sealed class HugepagesStep(HugepagePool pool, long pages, HugepagesRule
             {
                 actions.Add("if short: " + string.Join(", then ", escalation.Select(e => $"write {e.Value} to {e.Path}")) + ", retrying after each");
             }
-            actions.Add(FormattableString.Invariant($"if still short: write {now} back to {Pool.NrPath} and fail"));
+            actions.Add(FormattableString.Invariant($"if still short: give the partial grant back ({Pool.NrPath} to {now}) and fail"));
             return actions;
         }
     }
@@ -51,9 +55,10 @@ internal sealed class HugepagesStep(HugepagePool pool, long pages, HugepagesRule
     public override void Apply(StepScope scope)
     {
         var fs = scope.Context.Fs;
-        var others = HugepagesHandler.Sharers(scope.Context, Pool);
+        var shares = new HugepageShares(scope.Context, Pool.PageSizeBytes, Id);
         var start = Pool.Read(fs);
-        var baseline = others.Count > 0 ? others[0].GetLong("baseline") : start;
+        // The first holder of this page size records what every pool of the size had; later ones keep that.
+        var baselines = shares.Baselines ?? HugepageShares.Snapshot(fs, Pool, start);
         var target = start + Pages;
         scope.Intent(new Dictionary<string, string>
         {
@@ -61,7 +66,8 @@ internal sealed class HugepagesStep(HugepagePool pool, long pages, HugepagesRule
             ["pageSizeBytes"] = Pool.PageSizeBytes.ToString(CultureInfo.InvariantCulture),
             ["node"] = Pool.Node?.ToString(CultureInfo.InvariantCulture) ?? "",
             ["pages"] = Pages.ToString(CultureInfo.InvariantCulture),
-            ["baseline"] = baseline.ToString(CultureInfo.InvariantCulture),
+            ["baseline"] = baselines.GetValueOrDefault(Pool.Place, start).ToString(CultureInfo.InvariantCulture),
+            ["baselines"] = HugepageShare.FormatBaselines(baselines),
             ["start"] = start.ToString(CultureInfo.InvariantCulture),
         });
         if (rule.DropCaches == Escalation.Always)
@@ -91,8 +97,8 @@ internal sealed class HugepagesStep(HugepagePool pool, long pages, HugepagesRule
                 fs.WriteText(path, value);
             }
         }
-        // Give back the partial grant here, so the failure leaves the pool exactly as found.
-        Pool.Write(fs, start);
+        // Give back the partial grant here, so the failure leaves the pools exactly as found.
+        shares.GiveBack(fs, Pool, Math.Max(0, now - start), baselines);
         throw new HugepagesShortException(FormattableString.Invariant(
             $"got {Math.Max(0, now - start)} of {Pages} {Pool.SizeName} pages in {fs.Resolve(Pool.NrPath)} after {rule.Attempts} attempt(s)"));
     }

@@ -1,0 +1,144 @@
+using System.Globalization;
+using System.Xml.Linq;
+using HookDispatcher.Values;
+
+namespace HookDispatcher.Domain;
+
+/// <summary>
+/// Splits the guest's memory into <see cref="MemoryRegion"/>s the way libvirt hands it to QEMU (formatdomain:
+/// "Memory Backing", "NUMA Node Tuning", "CPU model and topology / NUMA topology", "Memory devices"; the backend
+/// choice follows qemuBuildMemoryBackendProps in libvirt's qemu_command.c).
+/// </summary>
+internal static class GuestMemoryReader
+{
+    public static IReadOnlyList<MemoryRegion> Read(XElement root, Locator at, ulong memoryBytes, IReadOnlyList<HugepageBacking> pages, bool hugepages)
+    {
+        var numa = new NumaTune(root.Element("numatune"), at);
+        var backing = new Backing(pages, hugepages);
+        var devices = root.Element("devices")?.Elements("memory").Select(d => Device(d, at, backing, numa)).ToList() ?? [];
+        var regions = new List<MemoryRegion>();
+        var cells = root.Element("cpu")?.Element("numa")?.Elements("cell").ToList() ?? [];
+        if (cells.Count == 0)
+        {
+            // formatdomain, <memory>: "The allocation includes possible additional memory devices specified at
+            // start or hotplugged later", so the boot memory is what the devices leave. Without NUMA QEMU has one
+            // RAM backend, which libvirt treats as guest node 0 when matching <page nodeset>.
+            var deviceBytes = devices.Aggregate(0UL, (sum, d) => sum + d.SizeBytes);
+            var size = memoryBytes > deviceBytes ? memoryBytes - deviceBytes : memoryBytes;
+            regions.Add(backing.Region("guest memory", size, 0, numa.ForCell(0), numa.ForCellFrom(0)));
+        }
+        for (var i = 0; i < cells.Count; i++)
+        {
+            var cell = cells[i];
+            // formatdomain: cells without an id are "assigned ids in the increasing order starting from 0".
+            var id = cell.Attribute("id") is { } idAttribute ? CellId(idAttribute, at) : i;
+            var size = at.Size(cell, at.Required(cell, "memory").Value, "<cell> memory");
+            regions.Add(backing.Region(FormattableString.Invariant($"guest NUMA cell {id}"), size, id, numa.ForCell(id), numa.ForCellFrom(id)));
+        }
+        regions.AddRange(devices);
+        return regions;
+    }
+
+    private static MemoryRegion Device(XElement device, Locator at, Backing backing, NumaTune numa)
+    {
+        var model = (string?)device.Attribute("model") ?? "dimm";
+        var target = device.Element("target") ?? throw at.Fail(device, $"<memory model='{model}'> has no <target>");
+        var sizeElement = target.Element("size") ?? throw at.Fail(target, $"<memory model='{model}'> has no <target><size>");
+        var size = at.Size(sizeElement, sizeElement.Value, "<target><size>");
+        var nodeElement = target.Element("node");
+        var node = nodeElement is null ? 0 : CellId(nodeElement, at);
+        var name = FormattableString.Invariant($"memory device {model} (guest node {node})");
+        var source = device.Element("source");
+        // nvdimm and virtio-pmem are backed by the file in <source><path>, sgx-epc by the CPU's enclave memory:
+        // none of them is hugepage memory.
+        if (model is "nvdimm" or "virtio-pmem" or "sgx-epc" || source?.Element("path") is not null)
+        {
+            return new MemoryRegion(name, size, false, null, null, model == "sgx-epc" ? "SGX enclave memory" : "file-backed (<source><path>)");
+        }
+        var nodemask = source?.Element("nodemask");
+        CpuSet? hostNodes = nodemask is null ? numa.ForCell(node) : Nodes(nodemask, at);
+        var nodesFrom = nodemask is null ? numa.ForCellFrom(node) : "<source><nodemask>";
+        if (source?.Element("pagesize") is { } pagesize)
+        {
+            // formatdomain, memory devices: "pagesize: … the size of host page to be used for the device" — it
+            // wins over <memoryBacking>.
+            var bytes = at.Size(pagesize, pagesize.Value, "<source><pagesize>");
+            return Backing.WithPageSize(name, size, bytes, hostNodes, Join("<source><pagesize>", nodesFrom));
+        }
+        return backing.Region(name, size, node, hostNodes, nodesFrom);
+    }
+
+    private static int CellId(XObject value, Locator at)
+    {
+        var text = value is XAttribute a ? a.Value : ((XElement)value).Value;
+        return int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id <= CpuSet.MaxCpu
+            ? id
+            : throw at.Fail(value, $"guest NUMA node '{text}' is not a number 0-{CpuSet.MaxCpu}");
+    }
+
+    private static CpuSet Nodes(XElement element, Locator at) =>
+        CpuSet.TryParse(element.Value, out var set, out var error) ? set : throw at.Fail(element, $"<{element.Name}>: {error}");
+
+    private static string Join(string a, string? b) => b is null ? a : $"{a}, {b}";
+
+    /// <summary>Which page size backs which guest node (<c>&lt;memoryBacking&gt;&lt;hugepages&gt;</c>).</summary>
+    private sealed class Backing(IReadOnlyList<HugepageBacking> pages, bool hugepages)
+    {
+        public MemoryRegion Region(string name, ulong size, int guestNode, CpuSet? hostNodes, string? nodesFrom)
+        {
+            if (!hugepages)
+            {
+                return new MemoryRegion(name, size, false, null, hostNodes, Join("no <memoryBacking><hugepages>", nodesFrom));
+            }
+            if (pages.Count == 0)
+            {
+                // formatdomain: <hugepages/> without <page> uses the host's default hugepage size.
+                return new MemoryRegion(name, size, true, null, hostNodes, Join("<hugepages/> (the host's default size)", nodesFrom));
+            }
+            // libvirt takes the <page> whose nodeset (GUEST cells) holds the node, else the one without a nodeset;
+            // with neither, the node gets ordinary memory.
+            var page = pages.FirstOrDefault(p => p.Nodeset?.Contains(guestNode) == true);
+            var from = page is null ? "<page> without nodeset" : $"<page nodeset='{page.Nodeset}'>";
+            page ??= pages.FirstOrDefault(p => p.Nodeset is null);
+            return page is null
+                ? new MemoryRegion(name, size, false, null, hostNodes, Join("no <page nodeset> covers it", nodesFrom))
+                : WithPageSize(name, size, page.PageSizeBytes, hostNodes, Join(from, nodesFrom));
+        }
+
+        public static MemoryRegion WithPageSize(string name, ulong size, ulong pageSize, CpuSet? hostNodes, string from) =>
+            // libvirt treats a "hugepage" of the system page size as ordinary memory (no hugetlbfs path).
+            pageSize == (ulong)Environment.SystemPageSize
+                ? new MemoryRegion(name, size, false, null, hostNodes, from + " (the system page size: ordinary memory)")
+                : new MemoryRegion(name, size, true, pageSize, hostNodes, from);
+    }
+
+    /// <summary>
+    /// Host nodes per guest cell: <c>&lt;memnode cellid nodeset&gt;</c>, else <c>&lt;memory nodeset&gt;</c>
+    /// (formatdomain, NUMA Node Tuning); <c>placement='auto'</c> (numad) names none.
+    /// </summary>
+    private sealed class NumaTune
+    {
+        private readonly CpuSet? _memory;
+        private readonly Dictionary<int, CpuSet> _cells = [];
+
+        public NumaTune(XElement? numatune, Locator at)
+        {
+            var memory = numatune?.Element("memory")?.Attribute("nodeset");
+            _memory = memory is null ? null : at.Set(memory);
+            foreach (var memnode in numatune?.Elements("memnode") ?? [])
+            {
+                var nodeset = memnode.Attribute("nodeset");
+                if (nodeset is not null)
+                {
+                    _cells[CellId(at.Required(memnode, "cellid"), at)] = at.Set(nodeset);
+                }
+            }
+        }
+
+        public CpuSet? ForCell(int cell) => _cells.TryGetValue(cell, out var nodes) ? nodes : _memory;
+
+        public string? ForCellFrom(int cell) =>
+            _cells.TryGetValue(cell, out var nodes) ? FormattableString.Invariant($"<memnode cellid='{cell}' nodeset='{nodes}'>")
+            : _memory is null ? null : $"<numatune><memory nodeset='{_memory}'>";
+    }
+}
