@@ -40,6 +40,7 @@ internal static class CliApp
         root.Subcommands.Add(ValidateCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(ReleaseCommand.Create());
+        root.Subcommands.Add(ForgetCommand.Create());
         root.Subcommands.Add(InhibitHoldCommand.Create());
         root.Subcommands.Add(JournalTestCommand.Create());
         return root;

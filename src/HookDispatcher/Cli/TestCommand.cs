@@ -19,6 +19,7 @@ internal static class TestCommand
         hookEvent.AcceptOnlyFromAmong(Events);
         var xml = new Option<FileInfo?>("--xml") { Description = "Domain XML file (default: read from stdin)" };
         var apply = new Option<bool>("--apply") { Description = "Really change the host (for manual testing)" };
+        var force = new Option<bool>("--force") { Description = "With release --apply: release even while the domain's QEMU runs" };
         var command = new Command("test", "Show what the hook would do for DOMAIN at EVENT without touching the host.\n" +
             "With --verbose, writes summarised per kind (IRQs) are listed one by one.\n" +
             "Examples:\n  hookctl test win11 prepare --xml /etc/libvirt/qemu/win11.xml\n  virsh dumpxml win11 | hookctl test win11 started\n  hookctl test win11 release")
@@ -27,6 +28,7 @@ internal static class TestCommand
             hookEvent,
             xml,
             apply,
+            force,
         };
         command.SetServicesAction((result, services, output, error) =>
         {
@@ -46,6 +48,11 @@ internal static class TestCommand
             }
             if (result.GetValue(apply))
             {
+                if (e.Action == HookAction.Release && ReleaseCommand.Refusal(services, e.Domain, result.GetValue(force)) is { } refusal)
+                {
+                    error.WriteLine($"hookctl: {refusal}");
+                    return ExitCodes.ActionFailed;
+                }
                 return new HookRunner(services, error).Run(e, source);
             }
             return e.Action == HookAction.Release

@@ -45,6 +45,10 @@ internal static class ValidateCommand
                 {
                     output.WriteLine($"{name}: ok ({string.Join(", ", loaded.Rules!.Sources)})");
                 }
+                foreach (var (file, reason) in isFile ? [] : RuleLoader.SkippedDropIns(services.Config.RulesDir, name))
+                {
+                    output.WriteLine($"  note: skipped {file}: {reason}");
+                }
             }
             return failed == 0 ? ExitCodes.Ok : ExitCodes.Invalid;
         });

@@ -20,6 +20,7 @@ internal static class ConfigLoader
             }
             return HookConfig.Defaults;
         }
+        RefuseUnsafe(path);
         IConfigurationRoot root;
         try
         {
@@ -44,6 +45,23 @@ internal static class ConfigLoader
             root["systemBus"] ?? d.SystemBus,
             AbsolutePath(path, root, "journalSocket", d.JournalSocket),
             LockTimeout(path, root["lockTimeoutSeconds"], d.LockTimeout));
+    }
+
+    /// <summary>
+    /// The config names the rules and state directories and the host root of a hook that runs as root: like a rule
+    /// file, it counts only when nobody but root could have written it.
+    /// </summary>
+    private static void RefuseUnsafe(string path)
+    {
+        if (Rules.RuleFileStat.TryStat(path, out var mode, out var uid, out _) is { } errno)
+        {
+            throw new ConfigException($"{path}: refused: cannot stat: {errno}");
+        }
+        if (uid != 0 || (mode & 0x12 /* 0022 */) != 0)
+        {
+            throw new ConfigException(FormattableString.Invariant(
+                $"{path}: refused: must be owned by root and not writable by group or others (owner uid {uid}, mode {Rules.RuleFileStat.Octal(mode)}); chown root:root and chmod 644 it"));
+        }
     }
 
     private static string AbsolutePath(string file, IConfiguration root, string key, string fallback)

@@ -7,7 +7,7 @@ namespace HookDispatcher.Engine;
 /// Applies planned steps with a journal entry before and after each, and undoes from the state file. All of it
 /// happens under the state lock, so domains sharing a pool see each other's records.
 /// </summary>
-internal sealed class Executor(IHostFs fs, StateStore store, IReadOnlyList<IHandler> handlers, TimeSpan lockTimeout)
+internal sealed partial class Executor(IHostFs fs, StateStore store, IReadOnlyList<IHandler> handlers, TimeSpan lockTimeout)
 {
     /// <summary>
     /// Applies <paramref name="steps"/>, logging to <paramref name="log"/> (which carries the event's fields) for <paramref name="eventName"/>. On failure every step this call applied
@@ -30,7 +30,9 @@ internal sealed class Executor(IHostFs fs, StateStore store, IReadOnlyList<IHand
             var leftover = UndoAll(state, context);
             if (leftover.Count > 0)
             {
-                throw new StepFailedException("previous run", "could not undo what it left", leftover);
+                throw new StepFailedException("previous run",
+                    $"could not undo what it left: {string.Join("; ", leftover)}; once the host is put right by hand, 'hookctl forget {domain}' drops those records",
+                    []);
             }
         }
         state.Uuid = uuid ?? state.Uuid;
@@ -82,19 +84,22 @@ internal sealed class Executor(IHostFs fs, StateStore store, IReadOnlyList<IHand
     /// <summary>Undoes everything the domain holds. Returns the failures; failed records stay for a retry.</summary>
     public IReadOnlyList<string> Release(string domain, ILogger log)
     {
-        // libvirt runs one domain's events one after another, so with no state file now there is none to wait for:
-        // release of a domain that holds nothing creates neither the state directory nor the lock.
+        return WithState(domain, log, UndoAll) ?? [];
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> under the lock on the domain's state; null when it holds nothing. libvirt runs
+    /// one domain's events one after another, so with no state file now there is none to wait for: a domain that
+    /// holds nothing creates neither the state directory nor the lock.
+    /// </summary>
+    private T? WithState<T>(string domain, ILogger log, Func<DomainState, ExecContext, T> action) where T : class
+    {
         if (!File.Exists(store.PathOf(domain)))
         {
-            return [];
+            return null;
         }
         using var held = StateLock.Acquire(store, lockTimeout);
-        var state = store.Load(domain);
-        if (state is null)
-        {
-            return [];
-        }
-        return UndoAll(state, Context(state, log));
+        return store.Load(domain) is { } state ? action(state, Context(state, log)) : null;
     }
 
     /// <summary>

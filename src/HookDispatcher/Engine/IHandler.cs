@@ -13,4 +13,14 @@ internal interface IHandler
 
     /// <summary>The writes <see cref="Undo"/> would make, for the dry run of release.</summary>
     IReadOnlyList<string> DescribeUndo(StepRecord record);
+
+    /// <summary>
+    /// After libvirtd restarted with the VM running (<c>reconnect</c>): checks that the host still shows what the
+    /// record holds and repairs what is safe to repair while the VM runs. Never stops the VM; may throw (the
+    /// executor reports it as a problem).
+    /// </summary>
+    IReadOnlyList<Finding> Reconcile(StepRecord record, ExecContext context) => [];
+
+    /// <summary>What the host shows now for what the record holds (for <c>hookctl forget</c>); read-only.</summary>
+    IReadOnlyList<string> DescribeHost(StepRecord record, Host.IHostFs fs) => [];
 }

@@ -11,7 +11,11 @@ namespace HookDispatcher.Engine;
 /// Called with the state file's path before each write or delete: the seam through which tests make one of them
 /// fail (it throws an <see cref="IOException"/>). Null in production.
 /// </param>
-internal sealed class StateStore(string stateDir, Action<string>? beforeChange = null)
+/// <param name="beforeRename">
+/// Called with the temporary file once it is written and flushed, before it replaces the state file: the seam at
+/// which tests stop a save half-way, as a crash would. Null in production.
+/// </param>
+internal sealed class StateStore(string stateDir, Action<string>? beforeChange = null, Action<string>? beforeRename = null)
 {
     private const UnixFileMode DirMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private const UnixFileMode FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
@@ -88,6 +92,7 @@ internal sealed class StateStore(string stateDir, Action<string>? beforeChange =
                 JsonSerializer.Serialize(stream, state, StateJsonContext.Default.DomainState);
                 stream.Flush(flushToDisk: true);
             }
+            beforeRename?.Invoke(temp);
             File.Move(temp, target, overwrite: true);
             SyncDirectory();
         }

@@ -73,6 +73,12 @@ internal sealed class HookRunner(Services services, TextWriter stderr)
 
     private int Release(HookEvent hookEvent, ILogger log)
     {
+        // libvirt >= 10.5 passes the shutoff reason (shutdown, destroyed, crashed, failed, …) as the last argument
+        // of 'release end'; older versions pass '-'.
+        if (hookEvent.Extra is { Length: > 0 } reason && reason != "-")
+        {
+            log = log.ForContext("LIBVIRT_SHUTOFF_REASON", reason);
+        }
         if (!RuleLoader.IsValidDomainName(hookEvent.Domain, out var nameError))
         {
             // Nothing can be held under a name that cannot have a state file; release must not reach outside it.
@@ -94,19 +100,20 @@ internal sealed class HookRunner(Services services, TextWriter stderr)
         }
     }
 
-    /// <summary>libvirtd restarted with the VM running: a failure here would kill the VM, so only report.</summary>
+    /// <summary>
+    /// libvirtd restarted with the VM running: what the state says the VM holds is checked against the host and
+    /// repaired where safe (the inhibitor re-taken, AllowedCPUs re-applied). A failure here would make libvirt kill
+    /// the VM, so this always exits 0.
+    /// </summary>
     private int Reconnect(HookEvent hookEvent, ILogger log)
     {
-        try
+        if (!RuleLoader.IsValidDomainName(hookEvent.Domain, out _))
         {
-            var state = services.Store.Load(hookEvent.Domain);
-            log.Information("Reconnected; the domain holds {Count} step(s): {Steps:l}",
-                state?.Steps.Count ?? 0, string.Join(", ", state?.Steps.Select(s => $"{s.Id} ({s.Status})") ?? []));
+            return ExitCodes.Ok;
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            log.Warning("Reconnect could not read the state: {Reason:l}", e.Message);
-        }
+        var findings = services.Executor.Reconcile(hookEvent.Domain, log);
+        log.Information("Reconnected: {Repaired} repaired, {Problems} problem(s), {Ok} as recorded",
+            findings.Count(f => f.Kind == FindingKind.Repaired), findings.Count(f => f.Kind == FindingKind.Problem), findings.Count(f => f.Kind == FindingKind.Ok));
         return ExitCodes.Ok;
     }
 

@@ -22,6 +22,7 @@ internal static class Errno
     public const int EMFILE = 24;
     public const int EPIPE = 32;
     public const int ENOSYS = 38;
+    public const int ELOOP = 40;
     public const int EMSGSIZE = 90;
     public const int ENOBUFS = 105;
     public const int ECONNRESET = 104;
@@ -40,6 +41,7 @@ internal static class Errno
         EBUSY => "EBUSY",
         EEXIST => "EEXIST",
         ENODEV => "ENODEV",
+        ELOOP => "ELOOP",
         EINVAL => "EINVAL",
         ENOSPC => "ENOSPC",
         EBADF => "EBADF",

@@ -34,7 +34,9 @@ internal sealed class HostFs(string root) : IHostFs
         var path = Resolve(absolutePath);
         // sysfs acts on the first write(2) of a buffer, so the value goes out in one call. O_TRUNC is ignored by
         // sysfs/procfs and keeps a copied tree (tests, simulations) holding exactly the last value written.
-        var fd = LibC.Open(path, LibC.O_WRONLY | LibC.O_TRUNC | LibC.O_CLOEXEC, 0);
+        // Kernel attribute files are never symlinks (their directories may be: devices/0000:01:00.0, driver), so a
+        // symlink in the last place is a trap to write root's value elsewhere: O_NOFOLLOW refuses it with ELOOP.
+        var fd = LibC.Open(path, LibC.O_WRONLY | LibC.O_TRUNC | LibC.O_CLOEXEC | LibC.O_NOFOLLOW, 0);
         if (fd < 0)
         {
             throw new HostIoException("write", path, value, System.Runtime.InteropServices.Marshal.GetLastPInvokeError());

@@ -10,6 +10,7 @@ internal static partial class LibC
     public const int O_RDWR = 2;
     public const int O_CREAT = 0x40;
     public const int O_TRUNC = 0x200;
+    public const int O_NOFOLLOW = 0x20000;
     public const int O_CLOEXEC = 0x80000;
     public const int LOCK_EX = 2;
     public const int LOCK_NB = 4;

@@ -37,7 +37,7 @@ internal static class RuleBinder
             gpu.Get("driver", "vfio-pci", RuleValues.NonEmptyString),
             SingleGpu(gpu.Section(
                 "singleGpu", "stopUnits", "unbindVtConsoles", "unbindEfiFramebuffer", "unloadModules")),
-            gpu.Get("at", Stage.Prepare, RuleValues.Stage),
+            gpu.Get("at", Stage.Prepare, RuleValues.StageBeforeQemu),
             gpu.Get("bindManaged", false, RuleValues.Bool));
         // Only when the file really lists nothing: a bad "devices" or "fromDomainXml" already has its own error.
         var devices = gpu.Node.Member("devices")?.Value;
@@ -67,7 +67,7 @@ internal static class RuleBinder
             pages.Get("dropCaches", Escalation.IfShort, RuleValues.Escalation),
             pages.Get("compactMemory", Escalation.IfShort, RuleValues.Escalation),
             (int)pages.Get("attempts", 5L, RuleValues.Integer(1, 100)),
-            pages.Get("at", Stage.Prepare, RuleValues.Stage));
+            pages.Get("at", Stage.Prepare, RuleValues.StageBeforeQemu));
 
     private static CpuIsolationRule? CpuIsolation(RuleObjectReader? cpus) => cpus is null
         ? null

@@ -43,11 +43,48 @@ internal sealed class RuleLoader
         if (Directory.Exists(dropIns))
         {
             var names = Directory.GetFiles(dropIns, "*.json")
-                .Where(f => f.EndsWith(".json", StringComparison.Ordinal))
+                .Where(f => f.EndsWith(".json", StringComparison.Ordinal) && SkipReason(f) is null)
                 .Order(StringComparer.Ordinal);
             files.AddRange(names);
         }
         return files;
+    }
+
+    /// <summary>
+    /// Drop-ins that are not read, each with why: editor leftovers (hidden files such as <c>.50-x.json.swp</c> or
+    /// emacs' <c>.#50-x.json</c> lock, a dangling symlink), as systemd skips them in its <c>.d</c> directories.
+    /// </summary>
+    public static IReadOnlyList<(string File, string Reason)> SkippedDropIns(string rulesDir, string domain)
+    {
+        var dropIns = DropInDirectory(rulesDir, domain);
+        if (!IsValidDomainName(domain, out _) || !Directory.Exists(dropIns))
+        {
+            return [];
+        }
+        return Directory.GetFileSystemEntries(dropIns)
+            .Order(StringComparer.Ordinal)
+            .Select(f => (File: f, Reason: SkipReason(f)))
+            .Where(f => f.Reason is not null && (f.File.EndsWith(".json", StringComparison.Ordinal) || Path.GetFileName(f.File).StartsWith('.')))
+            .Select(f => (f.File, f.Reason!))
+            .ToList();
+    }
+
+    private static string? SkipReason(string file) =>
+        Path.GetFileName(file).StartsWith('.') ? "hidden file (an editor's leftover?)"
+        : new FileInfo(file).LinkTarget is { } target && !Resolves(file) ? $"dangling symlink to '{target}'"
+        : null;
+
+    // File.Exists is true for a dangling symlink (it falls back to lstat): resolve the link itself.
+    private static bool Resolves(string link)
+    {
+        try
+        {
+            return new FileInfo(link).ResolveLinkTarget(returnFinalTarget: true) is { Exists: true };
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The hook's view: refuses files root does not exclusively control.</summary>

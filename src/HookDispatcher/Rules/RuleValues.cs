@@ -36,6 +36,21 @@ internal static partial class RuleValues
     public static string? Stage(RuleNode node, out Stage value) => Choice(node, out value,
         ("prepare", Rules.Stage.Prepare), ("start", Rules.Stage.Start), ("started", Rules.Stage.Started));
 
+    /// <summary>
+    /// prepare or start: what QEMU needs when it starts (its memory backing, the devices it opens) must be in place
+    /// before 'started begin', which libvirt runs once QEMU is up.
+    /// </summary>
+    public static string? StageBeforeQemu(RuleNode node, out Stage value) =>
+        node.Kind == RuleNodeKind.String && node.Text == "started"
+            ? Fail(node, "\"prepare\" or \"start\" (at \"started\" QEMU already runs with its memory and devices)", out value)
+            : Stage(node, out value);
+
+    private static string Fail(RuleNode node, string expected, out Stage value)
+    {
+        value = default;
+        return Expected(expected, node);
+    }
+
     public static string? Escalation(RuleNode node, out Escalation value) => Choice(node, out value,
         ("ifShort", Rules.Escalation.IfShort), ("always", Rules.Escalation.Always), ("never", Rules.Escalation.Never));
 

@@ -22,6 +22,29 @@ public sealed class ConfigLoaderTests
     }
 
     [Fact]
+    public void AConfigFileOwnedByAnotherUserIsRefused()
+    {
+        using var dir = new TempDir();
+        var file = dir.Join("config.json");
+        File.WriteAllText(file, """{ "rulesDir": "/tmp/attacker" }""");
+        HookDispatcher.Tests.Rules.RuleDir.Chown(file, 65534);
+        Should.Throw<ConfigException>(() => ConfigLoader.Load(file)).Message
+            .ShouldBe($"{file}: refused: must be owned by root and not writable by group or others (owner uid 65534, mode 0644); chown root:root and chmod 644 it");
+    }
+
+    [Theory]
+    [InlineData(UnixFileMode.GroupWrite, "0664")]
+    [InlineData(UnixFileMode.OtherWrite, "0646")]
+    public void AGroupOrOtherWritableConfigFileIsRefused(UnixFileMode extra, string mode)
+    {
+        using var dir = new TempDir();
+        var file = dir.Join("config.json");
+        File.WriteAllText(file, "{}");
+        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead | extra);
+        Should.Throw<ConfigException>(() => ConfigLoader.Load(file)).Message.ShouldContain($"(owner uid 0, mode {mode})");
+    }
+
+    [Fact]
     public void AMissingDefaultFileMeansDefaultsButAMissingExplicitFileIsAnError()
     {
         if (!File.Exists(HookConfig.DefaultPath))

@@ -148,6 +148,23 @@ public sealed class HookContractTests
         datagrams.ShouldAllBe(d => d.Contains("SYSLOG_IDENTIFIER=hookdispatcher\n"));
     }
 
+    [Fact]
+    public void TheShutoffReasonOfReleaseIsAJournalField()
+    {
+        using var host = new SimulatedHost();
+        using var journal = new DatagramCatcher(host.JournalSocket);
+        host.Rule("vm1", Rule16);
+        host.Hook("vm1", "prepare", "begin", SimulatedHost.DomainXml("vm1")).ExitCode.ShouldBe(0);
+        host.Hook("vm1", "release", "end", extra: "destroyed").ExitCode.ShouldBe(0);
+        var datagrams = journal.Received();
+        var release = datagrams.Where(d => d.Contains("HOOK_OPERATION=release\n")).ToList();
+        release.ShouldNotBeEmpty();
+        release.ShouldAllBe(d => d.Contains("LIBVIRT_SHUTOFF_REASON=destroyed\n"));
+        var prepare = datagrams.Where(d => d.Contains("HOOK_OPERATION=prepare\n")).ToList();
+        prepare.ShouldNotBeEmpty();
+        prepare.ShouldAllBe(d => !d.Contains("LIBVIRT_SHUTOFF_REASON"));
+    }
+
     [Theory]
     [InlineData("../etc")]
     [InlineData("a/b")]

@@ -102,6 +102,29 @@ public sealed class RuleSecurityTests
     }
 
     [Fact]
+    public void EditorLeftoversInADropInDirectoryAreSkippedAndNamed()
+    {
+        using var dir = new RuleDir();
+        dir.Write("vm.json", Rules);
+        dir.Write("vm.d/50-more.json", """{ "hugepages": { "count": 8 } }""");
+        dir.Write("vm.d/.50-more.json.swp", "\u0000binary");
+        dir.Write("vm.d/.60-hidden.json", """{ "hugepages": { "count": 999 } }""");
+        File.CreateSymbolicLink(Path.Combine(dir.Path, "vm.d", ".#50-more.json"), "root@host.1234:1700000000");
+        File.CreateSymbolicLink(Path.Combine(dir.Path, "vm.d", "70-gone.json"), Path.Combine(dir.Path, "gone.json"));
+
+        var loaded = dir.Load("vm");
+        loaded.Errors.ShouldBeEmpty();
+        loaded.Rules!.Hugepages!.Count.ShouldBe(8UL);
+        loaded.Rules.Sources.Select(Path.GetFileName).ShouldBe(["vm.json", "50-more.json"]);
+        RuleLoader.SkippedDropIns(dir.Path, "vm").Select(s => $"{Path.GetFileName(s.File)}: {s.Reason}").ShouldBe([
+            ".#50-more.json: hidden file (an editor's leftover?)",
+            ".50-more.json.swp: hidden file (an editor's leftover?)",
+            ".60-hidden.json: hidden file (an editor's leftover?)",
+            $"70-gone.json: dangling symlink to '{Path.Combine(dir.Path, "gone.json")}'",
+        ]);
+    }
+
+    [Fact]
     public void ValidatingFilesChecksContentOnly()
     {
         using var dir = new RuleDir();

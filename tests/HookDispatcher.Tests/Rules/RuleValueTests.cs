@@ -11,7 +11,7 @@ public sealed class RuleValueTests
     [InlineData("""{ "gpu": { "devices": [], "fromDomainXml": true } }""")]
     [InlineData("""{ "gpu": { "fromDomainXml": true, "singleGpu": { "stopUnits": ["display-manager.service", "sddm.service", "graphical.target"], "unloadModules": ["nvidia_drm", "amdgpu", "snd-hda-intel"], "unbindVtConsoles": false, "unbindEfiFramebuffer": false } } }""")]
     [InlineData("""{ "hugepages": { "pageSize": "auto", "count": "auto", "node": 1023, "attempts": 100 } }""")]
-    [InlineData("""{ "hugepages": { "count": 1, "attempts": 1, "node": 0, "dropCaches": "never", "compactMemory": "always", "at": "started" } }""")]
+    [InlineData("""{ "hugepages": { "count": 1, "attempts": 1, "node": 0, "dropCaches": "never", "compactMemory": "always", "at": "start" } }""")]
     [InlineData("""{ "hugepages": { "count": 2147483648 } }""")]
     [InlineData("""{ "cpuIsolation": { "hostCpus": "0-3,8", "units": ["system.slice", "init.scope", "x.service"] } }""")]
     [InlineData("""{ "cpuIsolation": { "units": [] } }""")]
@@ -83,6 +83,8 @@ public sealed class RuleValueTests
     [InlineData("""{ "sleepInhibitor": { "what": "" } }""", "$.sleepInhibitor.what", "got \"\"")]
     [InlineData("""{ "sleepInhibitor": { "why": "" } }""", "$.sleepInhibitor.why", "got \"\"")]
     [InlineData("""{ "sleepInhibitor": { "at": 1 } }""", "$.sleepInhibitor.at", "got 1")]
+    [InlineData("""{ "hugepages": { "at": "started" } }""", "$.hugepages.at", "expected \"prepare\" or \"start\" (at \"started\" QEMU already runs with its memory and devices), got \"started\"")]
+    [InlineData("""{ "gpu": { "fromDomainXml": true, "at": "started" } }""", "$.gpu.at", "(at \"started\" QEMU already runs")]
     public void RejectsInvalidValuesNamingPathAndValue(string json, string path, string message)
     {
         var error = RuleDir.SingleError(json);

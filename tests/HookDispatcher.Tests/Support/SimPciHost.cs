@@ -62,6 +62,9 @@ internal sealed class SimPciHost : IHostFs, IKernelModules, IFramebufferConsole
 
     public List<string> ModuleCalls { get; } = [];
 
+    /// <summary>Writes ("write PATH") and module calls ("load bochs") in the order they happened.</summary>
+    public List<string> Timeline { get; } = [];
+
     /// <summary>Fails the write to this path with this errno (before it takes effect).</summary>
     public (string Path, int Errno)? FailOn { get; set; }
 
@@ -186,6 +189,7 @@ internal sealed class SimPciHost : IHostFs, IKernelModules, IFramebufferConsole
             throw new HostIoException("write", path, value, Errno.EIO);
         }
         Writes.Add((path, value));
+        Timeline.Add("write " + path);
         var errno = Write(Parts(path), value);
         if (errno != 0)
         {
@@ -280,6 +284,7 @@ internal sealed class SimPciHost : IHostFs, IKernelModules, IFramebufferConsole
     public void Load(string name)
     {
         ModuleCalls.Add("load " + name);
+        Timeline.Add("load " + name);
         if (!Modules.TryGetValue(name.Replace('-', '_'), out var module))
         {
             throw new ModuleException(name, $"modprobe: FATAL: Module {name} not found");
@@ -295,6 +300,7 @@ internal sealed class SimPciHost : IHostFs, IKernelModules, IFramebufferConsole
     public void Unload(string name)
     {
         ModuleCalls.Add("unload " + name);
+        Timeline.Add("unload " + name);
         var key = name.Replace('-', '_');
         if (!Modules.TryGetValue(key, out var module) || !module.Loaded)
         {

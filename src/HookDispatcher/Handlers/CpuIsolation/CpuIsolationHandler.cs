@@ -80,6 +80,31 @@ internal sealed class CpuIsolationHandler(ISystemd systemd) : IHandler
         }
     }
 
+    /// <summary>Each unit must allow what every isolating domain together allows; anything else is put back.</summary>
+    public IReadOnlyList<Finding> Reconcile(StepRecord record, ExecContext context)
+    {
+        if (!record.Data.ContainsKey("units"))
+        {
+            return [];
+        }
+        var isolating = context.Ledger.Domains.SelectMany(d => d.Steps)
+            .Where(r => r.Kind == KindName && r.Status == StepStatus.Done && r.Data.ContainsKey("units")).ToList();
+        var findings = new List<Finding>();
+        foreach (var unit in Units(record))
+        {
+            var expected = Intersection(Sharing(isolating, unit));
+            var current = systemd.GetAllowedCpus(unit);
+            if (Equals(current, expected))
+            {
+                findings.Add(Finding.Ok($"AllowedCPUs of {unit} is {expected}"));
+                continue;
+            }
+            systemd.SetAllowedCpus(unit, expected);
+            findings.Add(Finding.Repaired($"AllowedCPUs of {unit} was {current?.ToString() ?? "unset"}, set back to {expected}"));
+        }
+        return findings;
+    }
+
     public IReadOnlyList<string> DescribeUndo(StepRecord record) =>
         Units(record).Select(u => $"set AllowedCPUs of {u} to what the remaining domains allow, or back to '{record.Data.GetValueOrDefault("original." + u, "")}' (unset if empty) when none is left").ToList();
 

@@ -18,6 +18,9 @@ internal sealed class BindDeviceStep(GpuDevice device, string driver, GpuOptions
 
     public GpuDevice Device { get; } = device;
 
+    /// <summary>The single-GPU handover module whose unload takes the function off its driver; null when none does.</summary>
+    public string? UnloadedModule => unloadedWith;
+
     public override string Id => $"gpu.bind.{Device.Address}";
 
     public override string Kind => GpuHandler.KindName;

@@ -46,8 +46,14 @@ internal sealed class GpuHandler(ISystemd systemd, GpuOptions options) : IHandle
             steps.Add(new LeftToLibvirtStep(selection.LeftToLibvirt));
         }
         var unloaded = rule.SingleGpu?.UnloadModules.Select(KernelModules.Normalize).ToHashSet(StringComparer.Ordinal) ?? [];
-        steps.AddRange(selection.Devices.Select(d =>
-            new BindDeviceStep(d, rule.Driver, options, context.Fs, ModuleOf(context.Fs, d.Driver) is { } m && unloaded.Contains(m) ? m : null)));
+        var binds = selection.Devices.Select(d =>
+            new BindDeviceStep(d, rule.Driver, options, context.Fs, ModuleOf(context.Fs, d.Driver) is { } m && unloaded.Contains(m) ? m : null)).ToList();
+        // Functions whose driver stays loaded (the GPU's HDMI audio on snd_hda_intel) leave the host before the
+        // modules are unloaded, so that at release (reverse order) they come back only after the modules are loaded
+        // again and have bound the GPU: the audio codec talks to the GPU driver (audio component, ELD) when it probes.
+        var unloadAt = steps.FindIndex(s => s is UnloadModuleStep);
+        steps.InsertRange(unloadAt < 0 ? steps.Count : unloadAt, binds.Where(b => b.UnloadedModule is null));
+        steps.AddRange(binds.Where(b => b.UnloadedModule is not null));
         return steps;
     }
 
@@ -76,6 +82,26 @@ internal sealed class GpuHandler(ISystemd systemd, GpuOptions options) : IHandle
                 break;
         }
     }
+
+    /// <summary>A function QEMU holds must still be on the driver it was bound to; that is not repaired under a running VM.</summary>
+    public IReadOnlyList<Finding> Reconcile(StepRecord record, ExecContext context)
+    {
+        if (record.Data.GetValueOrDefault("action") != BindDeviceStep.Action ||
+            !Values.PciAddress.TryParse(record.Data.GetValueOrDefault("address"), out var address))
+        {
+            return [];
+        }
+        var driver = record.Get("driver");
+        var current = PciSysfs.Driver(context.Fs, address);
+        return current == driver
+            ? [Finding.Ok($"{address} is on {driver}")]
+            : [Finding.Problem($"{address} is on {current ?? "no driver"}, not {driver} as recorded: left alone (the VM may have lost the device)")];
+    }
+
+    public IReadOnlyList<string> DescribeHost(StepRecord record, IHostFs fs) =>
+        record.Data.GetValueOrDefault("action") == BindDeviceStep.Action && Values.PciAddress.TryParse(record.Data.GetValueOrDefault("address"), out var address)
+            ? [$"{PciSysfs.Device(address)}/driver is {PciSysfs.Driver(fs, address) ?? "unbound"} (recorded host driver: {record.Data.GetValueOrDefault("hostDriver", "none")})"]
+            : [];
 
     public IReadOnlyList<string> DescribeUndo(StepRecord record) => record.Data.GetValueOrDefault("action") switch
     {

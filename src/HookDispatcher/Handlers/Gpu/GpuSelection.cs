@@ -74,19 +74,25 @@ internal sealed record GpuSelection(IReadOnlyList<GpuDevice> Devices, IReadOnlyL
         return new GpuSelection(ordered, leftToLibvirt.Distinct().ToList());
     }
 
-    /// <summary>A storage or network controller with a host driver in the group would go with it: the host's disk or link.</summary>
+    /// <summary>
+    /// A storage or network controller, a USB controller (the host's keyboard and mouse) or a host/ISA bridge (the
+    /// chipset) with a host driver in the group would go with it, taking it from the host.
+    /// </summary>
     private static void CheckGroupIsFree(IHostFs fs, GpuRule rule, PciAddress address, string group, IReadOnlyList<PciAddress> members)
     {
         foreach (var member in members)
         {
             var cls = PciSysfs.Class(fs, member);
-            if (cls >> 16 is 0x01 or 0x02 && PciSysfs.Driver(fs, member) is { } driver && driver != rule.Driver)
+            if (HostCritical(cls) && PciSysfs.Driver(fs, member) is { } driver && driver != rule.Driver)
             {
-                throw Refuse($"IOMMU group {group} of {address} also holds {member}, a {PciSysfs.ClassName(cls)} (class 0x{cls:x6}) driven by {driver}; " +
+                throw Refuse($"IOMMU group {group} of {address} also holds {member}, {(PciSysfs.ClassName(cls).StartsWith("ISA", StringComparison.Ordinal) ? "an" : "a")} {PciSysfs.ClassName(cls)} (class 0x{cls:x6}) driven by {driver}; " +
                              "passing the group through would take it from the host");
             }
         }
     }
+
+    /// <summary>Storage (0x01), network (0x02), USB controller (0x0c03), host bridge (0x0600), ISA bridge (0x0601).</summary>
+    private static bool HostCritical(uint cls) => cls >> 16 is 0x01 or 0x02 || cls >> 8 is 0x0c03 or 0x0600 or 0x0601;
 
     private static PlanException Refuse(string message) => new(GpuHandler.KindName, message);
 }

@@ -62,8 +62,14 @@ internal static class PciSysfs
         0x02 => "network controller",
         0x03 => "display controller",
         0x04 => "multimedia device",
-        0x06 => (cls >> 8) == BridgeClass ? "PCI bridge" : "bridge",
-        0x0c => "serial bus controller",
+        0x06 => (cls >> 8) switch
+        {
+            BridgeClass => "PCI bridge",
+            0x0600 => "host bridge",
+            0x0601 => "ISA bridge",
+            _ => "bridge",
+        },
+        0x0c => (cls >> 8) == 0x0c03 ? "USB controller" : "serial bus controller",
         _ => "device",
     };
 

@@ -52,6 +52,24 @@ internal sealed class HugepagesHandler : IHandler
         return [$"lower {share.Pool.NrPath} by {share.Pages}{through}, not below what other domains and the pools' baselines ({HugepageShare.FormatBaselines(share.Baselines)}) hold"];
     }
 
+    /// <summary>The pool must hold at least the baseline and every domain's share; pages are never taken back from a running VM.</summary>
+    public IReadOnlyList<Finding> Reconcile(StepRecord record, ExecContext context)
+    {
+        var share = HugepageShare.FromRecord(context.Domain, record);
+        var shares = new HugepageShares(context, share.Pool.PageSizeBytes, record.Id);
+        var needed = shares.Floor(share.Pool, share.Baselines) + share.Pages;
+        var now = share.Pool.Read(context.Fs);
+        return now >= needed
+            ? [Finding.Ok(FormattableString.Invariant($"{share.Pool.NrPath} holds {now} page(s), at least the {needed} accounted for"))]
+            : [Finding.Problem(FormattableString.Invariant($"{share.Pool.NrPath} holds {now} page(s), fewer than the {needed} the domains and the baseline account for (lowered by hand?)"))];
+    }
+
+    public IReadOnlyList<string> DescribeHost(StepRecord record, IHostFs fs)
+    {
+        var pool = HugepageShare.FromRecord("", record).Pool;
+        return [FormattableString.Invariant($"{pool.NrPath} is {pool.Read(fs)} (this record: {record.Get("pages")} page(s))")];
+    }
+
     /// <summary>
     /// formatdomain: <c>&lt;hugepages/&gt;</c> without a <c>&lt;page&gt;</c> size means the host's default hugepage
     /// size, the <c>Hugepagesize:</c> of /proc/meminfo (1 GiB on hosts booted with <c>default_hugepagesz=1G</c>).

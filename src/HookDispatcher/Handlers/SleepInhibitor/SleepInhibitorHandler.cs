@@ -26,9 +26,23 @@ internal sealed class SleepInhibitorHandler(ISystemd systemd, string binaryPath,
             return [];
         }
         var why = rule.Why.Replace("{domain}", context.Domain.Name, StringComparison.Ordinal);
-        string[] argv = [binaryPath, "inhibit-hold", "--bus", busAddress, "--what", rule.What, "--why", why, "--", context.Domain.Name];
-        return [new SleepInhibitorStep(this, UnitName(context.Domain.Name), rule.What, why, argv)];
+        return [new SleepInhibitorStep(this, UnitName(context.Domain.Name), rule.What, why, Argv(rule.What, why, context.Domain.Name))];
     }
+
+    /// <summary>A holder that died (killed, OOM, logind restarted) is started again; a listed inhibitor is left alone.</summary>
+    public IReadOnlyList<Finding> Reconcile(StepRecord record, ExecContext context)
+    {
+        var (unit, what, why) = (record.Get("unit"), record.Get("what"), record.Get("why"));
+        if (Holds(why))
+        {
+            return [Finding.Ok($"logind lists the '{what}' inhibitor")];
+        }
+        Start(unit, why, Argv(what, why, context.Domain), context.Domain);
+        return [Finding.Repaired($"logind no longer listed the '{what}' inhibitor; {unit} started again and holds it")];
+    }
+
+    private string[] Argv(string what, string why, string domain) =>
+        [binaryPath, "inhibit-hold", "--bus", busAddress, "--what", what, "--why", why, "--", domain];
 
     public void Undo(StepRecord record, ExecContext context)
     {

@@ -68,6 +68,19 @@ public sealed class GpuSafetyTests
             .ShouldBe($"gpu: IOMMU group 5 of 0000:01:00.0 also holds {address}, {what}; passing the group through would take it from the host");
     }
 
+    [Theory]
+    [InlineData("0000:00:14.0", 0x0c0330u, "xhci_hcd", "a USB controller (class 0x0c0330) driven by xhci_hcd")]
+    [InlineData("0000:00:00.0", 0x060000u, "amd64_edac", "a host bridge (class 0x060000) driven by amd64_edac")]
+    [InlineData("0000:00:1f.0", 0x060100u, "lpc_ich", "an ISA bridge (class 0x060100) driven by lpc_ich")]
+    public void AGroupHoldingADrivenUsbControllerOrChipsetBridgeIsRefused(string address, uint cls, string driver, string what)
+    {
+        using var h = new GpuHarness();
+        h.Host.AddModule(new SimPciHost.Module(driver, driver) { Loaded = true });
+        h.Host.Add(new SimPciHost.Device(address, cls, "5", driver, driver));
+        Refused(h, GpuHarness.Rule())
+            .ShouldBe($"gpu: IOMMU group 5 of 0000:01:00.0 also holds {address}, {what}; passing the group through would take it from the host");
+    }
+
     [Fact]
     public void TheGroupIsCheckedEvenWhenOnlyTheListedFunctionIsTaken()
     {

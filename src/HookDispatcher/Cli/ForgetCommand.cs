@@ -1,0 +1,89 @@
+using System.CommandLine;
+using HookDispatcher.Engine;
+using HookDispatcher.Host;
+using HookDispatcher.Hook;
+
+namespace HookDispatcher.Cli;
+
+/// <summary>
+/// <c>hookctl forget DOMAIN [STEP] --yes</c>: drops state records whose undo keeps failing, after the user has put
+/// the host right by hand (a GPU whose host driver will not bind again, say). Nothing on the host is changed.
+/// </summary>
+internal static class ForgetCommand
+{
+    public static Command Create()
+    {
+        var domain = new Argument<string>("domain") { Description = "The libvirt domain name" };
+        var step = new Argument<string?>("step") { Description = "Only this record (its id as 'hookctl status' shows it)", Arity = ArgumentArity.ZeroOrOne };
+        var yes = new Option<bool>("--yes") { Description = "Really drop the records (without it: only show what would be dropped)" };
+        var command = new Command("forget", "Drop DOMAIN's state records without undoing them: for a host you have put right by hand\n" +
+            "after an undo kept failing. Shows each record and what the host shows now; changes nothing on the host.\n" +
+            "Examples:\n  hookctl forget win11\n  hookctl forget win11 gpu.bind.0000:01:00.0 --yes")
+        {
+            domain,
+            step,
+            yes,
+        };
+        command.SetServicesAction((result, services, output, error) =>
+        {
+            var name = result.GetValue(domain)!;
+            var only = result.GetValue(step);
+            try
+            {
+                using var held = StateLock.Acquire(services.Store, services.Config.LockTimeout);
+                var state = services.Store.Load(name);
+                var records = state?.Steps.Where(r => only is null || r.Id == only).ToList() ?? [];
+                if (records.Count == 0)
+                {
+                    output.WriteLine(only is null ? $"{name}: holds nothing" : $"{name}: holds no record '{only}'");
+                    return only is null ? ExitCodes.Ok : ExitCodes.Invalid;
+                }
+                var handlers = services.Handlers.ToDictionary(h => h.Kind);
+                foreach (var record in records)
+                {
+                    var data = string.Join(" ", record.Data.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}"));
+                    output.WriteLine($"{name}: {(result.GetValue(yes) ? "dropping" : "would drop")} {record.Id} [{record.Status.ToString().ToLowerInvariant()}] at {record.Event}: {data}");
+                    foreach (var line in HostNow(handlers.GetValueOrDefault(record.Kind), record, services.Fs))
+                    {
+                        output.WriteLine($"  host now: {line}");
+                    }
+                }
+                if (!result.GetValue(yes))
+                {
+                    error.WriteLine($"hookctl: nothing dropped: check the host shows what it should without these records, then run 'hookctl forget {name}{(only is null ? "" : " " + only)} --yes'");
+                    return ExitCodes.Invalid;
+                }
+                state!.Steps.RemoveAll(records.Contains);
+                if (state.Steps.Count == 0)
+                {
+                    services.Store.Delete(name);
+                }
+                else
+                {
+                    services.Store.Save(state);
+                }
+                services.Log.ForContext("LIBVIRT_DOMAIN", name).Warning("Forgot {Count} record(s) without undoing them: {Ids:l}", records.Count, string.Join(", ", records.Select(r => r.Id)));
+                output.WriteLine($"{name}: forgot {records.Count} record(s); the host was not changed");
+                return ExitCodes.Ok;
+            }
+            catch (Exception e) when (e is StateException or HostIoException)
+            {
+                error.WriteLine($"hookctl: {name}: {e.Message}");
+                return ExitCodes.ActionFailed;
+            }
+        });
+        return command;
+    }
+
+    private static IReadOnlyList<string> HostNow(IHandler? handler, StepRecord record, IHostFs fs)
+    {
+        try
+        {
+            return handler?.DescribeHost(record, fs) ?? [];
+        }
+        catch (Exception e) when (e is HostIoException or InvalidDataException)
+        {
+            return [$"cannot read: {e.Message}"];
+        }
+    }
+}
