@@ -21,6 +21,7 @@ internal static class TestCommand
         var apply = new Option<bool>("--apply") { Description = "Really change the host (for manual testing)" };
         var force = new Option<bool>("--force") { Description = "With release --apply: release even while the domain's QEMU runs" };
         var command = new Command("test", "Show what the hook would do for DOMAIN at EVENT without touching the host.\n" +
+            "With --verbose, writes summarised per kind (IRQs) are listed one by one.\n" +
             "Examples:\n  hookctl test win11 prepare --xml /etc/libvirt/qemu/win11.xml\n  virsh dumpxml win11 | hookctl test win11 started\n  hookctl test win11 release")
         {
             domain,
@@ -54,12 +55,14 @@ internal static class TestCommand
                 }
                 return new HookRunner(services, error).Run(e, source);
             }
-            return e.Action == HookAction.Release ? PrintRelease(services, e.Domain, output) : PrintPlan(services, e, source, output, error);
+            return e.Action == HookAction.Release
+                ? PrintRelease(services, e.Domain, output)
+                : PrintPlan(services, e, source, output, error, result.GetValue(GlobalOptions.Verbose));
         });
         return command;
     }
 
-    private static int PrintPlan(Services services, HookEvent e, Func<Stream> source, TextWriter output, TextWriter error)
+    private static int PrintPlan(Services services, HookEvent e, Func<Stream> source, TextWriter output, TextWriter error, bool verbose)
     {
         var plan = HookPlan.Build(services, e, source);
         if (plan.Error is { } problem)
@@ -83,7 +86,7 @@ internal static class TestCommand
         foreach (var step in plan.Steps)
         {
             output.WriteLine($"  {++n}. {step.Id}: {step.Summary}");
-            foreach (var action in step.Actions)
+            foreach (var action in verbose ? step.DetailedActions : step.Actions)
             {
                 output.WriteLine($"       - {action}");
             }

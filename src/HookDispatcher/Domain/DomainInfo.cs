@@ -7,6 +7,7 @@ namespace HookDispatcher.Domain;
 /// Every host CPU the domain's threads are confined to: <c>&lt;vcpupin&gt;</c>, <c>&lt;emulatorpin&gt;</c>,
 /// <c>&lt;iothreadpin&gt;</c> and <c>&lt;vcpu cpuset&gt;</c>.
 /// </param>
+/// <param name="VcpuPinnedCpus">Only the CPUs of <c>&lt;vcpupin&gt;</c>: where the vCPUs run (cpuGovernor "auto").</param>
 internal sealed record DomainInfo(
     string Name,
     string? Uuid,
@@ -15,7 +16,8 @@ internal sealed record DomainInfo(
     bool HugepagesRequested,
     CpuSet? NumaMemoryNodes,
     CpuSet PinnedCpus,
-    IReadOnlyList<HostdevPci> Hostdevs)
+    IReadOnlyList<HostdevPci> Hostdevs,
+    CpuSet? VcpuPinnedCpus = null)
 {
     /// <summary>The guest's memory split by backing (see <see cref="GuestMemoryReader"/>); empty when not read from XML.</summary>
     public IReadOnlyList<MemoryRegion> MemoryRegions { get; init; } = [];

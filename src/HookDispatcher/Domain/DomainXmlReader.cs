@@ -122,11 +122,15 @@ internal static partial class DomainXmlReader
             hugepages is not null,
             nodeset is null ? null : at.Set(nodeset),
             PinnedCpus(root, at),
-            root.Element("devices")?.Elements("hostdev").Where(IsPci).Select(at.Hostdev).ToArray() ?? [])
+            root.Element("devices")?.Elements("hostdev").Where(IsPci).Select(at.Hostdev).ToArray() ?? [],
+            VcpuPinnedCpus(root.Element("cputune"), at))
         {
             MemoryRegions = GuestMemoryReader.Read(root, at, memoryBytes, pages, hugepages is not null),
         };
     }
+
+    private static CpuSet VcpuPinnedCpus(XElement? cputune, Locator at) =>
+        (cputune?.Elements("vcpupin") ?? []).Aggregate(CpuSet.Empty, (pinned, pin) => pinned.Union(at.Set(at.Required(pin, "cpuset"))));
 
     private static CpuSet PinnedCpus(XElement root, Locator at)
     {

@@ -39,6 +39,7 @@ internal sealed class Planner(IReadOnlyList<IHandler> handlers)
             ("hugepages", rules.Hugepages?.At),
             ("cpuIsolation", rules.CpuIsolation?.At),
             ("sleepInhibitor", rules.SleepInhibitor?.At),
+            ("cpuGovernor", rules.CpuGovernor?.At),
         ];
         foreach (var (name, at) in sections)
         {

@@ -16,5 +16,8 @@ internal abstract class Step
 
     public abstract IReadOnlyList<string> Actions { get; }
 
+    /// <summary>The writes one by one where <see cref="Actions"/> summarises many (the dry run's --verbose).</summary>
+    public virtual IReadOnlyList<string> DetailedActions => Actions;
+
     public abstract void Apply(StepScope scope);
 }

@@ -1,5 +1,6 @@
 using HookDispatcher.Configuration;
 using HookDispatcher.Engine;
+using HookDispatcher.Handlers.CpuGovernor;
 using HookDispatcher.Handlers.CpuIsolation;
 using HookDispatcher.Handlers.Gpu;
 using HookDispatcher.Handlers.Hugepages;
@@ -38,6 +39,8 @@ internal sealed class Services
             new SleepInhibitorHandler(Systemd, BinaryPath, config.SystemBus, TimeSpan.FromSeconds(10)),
             new GpuHandler(Systemd, new GpuOptions(Modules, new FramebufferConsole(Fs), GpuTimeout, GpuTimeout)),
             new CpuIsolationHandler(Systemd),
+            .. CpuIsolationHandler.KernelFileHandlers(),
+            new CpuGovernorHandler(),
             new StopUnitsHandler(Systemd),
         ];
         Planner = new Planner(Handlers);

@@ -13,14 +13,15 @@ internal static class RuleBinder
     public static RuleSet Bind(RuleNode root, IReadOnlyList<string> sources, List<RuleError> errors)
     {
         var top = new RuleObjectReader(
-            root, RulePath.Root, errors, "gpu", "hugepages", "cpuIsolation", "sleepInhibitor");
+            root, RulePath.Root, errors, "gpu", "hugepages", "cpuIsolation", "sleepInhibitor", "cpuGovernor");
         return new RuleSet(
             sources,
             Gpu(top.Section("gpu", "devices", "fromDomainXml", "wholeIommuGroup", "driver", "singleGpu", "at", "bindManaged")),
             Hugepages(top.Section(
                 "hugepages", "pageSize", "count", "node", "dropCaches", "compactMemory", "attempts", "at")),
-            CpuIsolation(top.Section("cpuIsolation", "hostCpus", "units", "at")),
-            SleepInhibitor(top.Section("sleepInhibitor", "what", "why", "at")));
+            CpuIsolation(top.Section("cpuIsolation", "hostCpus", "units", "at", "irqs", "workqueues")),
+            SleepInhibitor(top.Section("sleepInhibitor", "what", "why", "at")),
+            CpuGovernor(top.Section("cpuGovernor", "governor", "cpus", "epp", "at")));
     }
 
     private static GpuRule? Gpu(RuleObjectReader? gpu)
@@ -73,7 +74,17 @@ internal static class RuleBinder
         : new CpuIsolationRule(
             cpus.Get<CpuSet?>("hostCpus", null, RuleValues.HostCpus),
             cpus.List<string>("units", DefaultIsolatedUnits, RuleValues.SliceOrScope),
-            cpus.Get("at", Stage.Started, RuleValues.Stage));
+            cpus.Get("at", Stage.Started, RuleValues.Stage),
+            cpus.Get("irqs", true, RuleValues.Bool),
+            cpus.Get("workqueues", true, RuleValues.Bool));
+
+    private static CpuGovernorRule? CpuGovernor(RuleObjectReader? governor) => governor is null
+        ? null
+        : new CpuGovernorRule(
+            governor.Get("governor", "performance", RuleValues.SysfsWord),
+            governor.Get<CpuSet?>("cpus", null, RuleValues.AutoOrCpuList),
+            governor.Node.Member("epp") is null ? null : governor.Get("epp", "", RuleValues.SysfsWord),
+            governor.Get("at", Stage.Prepare, RuleValues.Stage));
 
     private static SleepInhibitorRule? SleepInhibitor(RuleObjectReader? sleep) => sleep is null
         ? null

@@ -24,7 +24,8 @@ internal sealed record RuleSet(
     GpuRule? Gpu,
     HugepagesRule? Hugepages,
     CpuIsolationRule? CpuIsolation,
-    SleepInhibitorRule? SleepInhibitor);
+    SleepInhibitorRule? SleepInhibitor,
+    CpuGovernorRule? CpuGovernor = null);
 
 /// <summary>PageSizeBytes/Count null mean "auto" (derive from the domain XML).</summary>
 internal sealed record HugepagesRule(
@@ -36,8 +37,11 @@ internal sealed record HugepagesRule(
     int Attempts,
     Stage At);
 
-/// <summary>HostCpus null means "auto".</summary>
-internal sealed record CpuIsolationRule(CpuSet? HostCpus, IReadOnlyList<string> Units, Stage At);
+/// <summary>HostCpus null means "auto". Irqs and Workqueues move IRQ affinity and the unbound-workqueue mask too.</summary>
+internal sealed record CpuIsolationRule(CpuSet? HostCpus, IReadOnlyList<string> Units, Stage At, bool Irqs = true, bool Workqueues = true);
+
+/// <summary>Cpus null means "auto" (the CPUs the vCPUs are pinned to); Epp null leaves energy_performance_preference alone.</summary>
+internal sealed record CpuGovernorRule(string Governor, CpuSet? Cpus, string? Epp, Stage At);
 
 internal sealed record SleepInhibitorRule(string What, string Why, Stage At);
 

@@ -122,6 +122,31 @@ internal static partial class RuleValues
         return null;
     }
 
+    /// <summary>"auto" (null) or a non-empty CPU list (the CPUs a section acts on, not the host's).</summary>
+    public static string? AutoOrCpuList(RuleNode node, out CpuSet? value)
+    {
+        value = null;
+        const string what = "\"auto\" or a non-empty CPU list like \"2-3,6-7\"";
+        if (node.Kind != RuleNodeKind.String)
+        {
+            return Expected(what, node);
+        }
+        if (node.Text == "auto")
+        {
+            return null;
+        }
+        if (!CpuSet.TryParse(node.Text, out var set, out var error))
+        {
+            return Expected(what, node) + $" ({error})";
+        }
+        value = set.IsEmpty ? null : set;
+        return set.IsEmpty ? Expected(what, node) : null;
+    }
+
+    /// <summary>One word as cpufreq lists them ("performance", "balance_power"): written to sysfs as is.</summary>
+    public static string? SysfsWord(RuleNode node, out string value) =>
+        Matching(node, SysfsWordPattern(), "a word like \"performance\" (letters, digits, '_' or '-')", out value);
+
     public static string? Pci(RuleNode node, out PciAddress value)
     {
         value = default;
@@ -191,4 +216,7 @@ internal static partial class RuleValues
 
     [GeneratedRegex(@"^[A-Za-z0-9_-]+\z")]
     private static partial Regex ModulePattern();
+
+    [GeneratedRegex(@"^[A-Za-z0-9_-]{1,64}\z")]
+    private static partial Regex SysfsWordPattern();
 }

@@ -146,17 +146,20 @@ internal sealed class CpuSet : IEquatable<CpuSet>
     }
 
     /// <summary>Canonical list syntax: ascending, ranges collapsed ("0-3,8").</summary>
-    public override string ToString()
+    public override string ToString() => ListSyntax(_cpus);
+
+    /// <summary>Any ascending distinct numbers (CPUs, IRQs) in list syntax, ranges collapsed ("24-26,28").</summary>
+    public static string ListSyntax(IReadOnlyList<int> sorted)
     {
         var parts = new List<string>();
-        for (var i = 0; i < _cpus.Length;)
+        for (var i = 0; i < sorted.Count;)
         {
             var j = i;
-            while (j + 1 < _cpus.Length && _cpus[j + 1] == _cpus[j] + 1)
+            while (j + 1 < sorted.Count && sorted[j + 1] == sorted[j] + 1)
             {
                 j++;
             }
-            parts.Add(i == j ? $"{_cpus[i]}" : $"{_cpus[i]}-{_cpus[j]}");
+            parts.Add(i == j ? $"{sorted[i]}" : $"{sorted[i]}-{sorted[j]}");
             i = j + 1;
         }
         return string.Join(',', parts);

@@ -75,6 +75,17 @@ public sealed class DomainXmlReaderSectionTests
             </cputune>
             """).PinnedCpus.ToString().ShouldBe("0-1,7,10,20,30-31");
 
+    [Fact]
+    public void VcpuPinnedCpusAreOnlyThoseOfTheVcpus() =>
+        Parse("""
+            <cputune>
+              <vcpupin vcpu='0' cpuset='2'/>
+              <vcpupin vcpu='1' cpuset='3,^3,5'/>
+              <emulatorpin cpuset='0'/>
+              <iothreadpin iothread='1' cpuset='1'/>
+            </cputune>
+            """).VcpuPinnedCpus!.ToString().ShouldBe("2,5");
+
     [Theory]
     [InlineData("<vcpupin vcpu='0' cpuset='a'/>", "<vcpupin> cpuset: 'a' in CPU list 'a'")]
     [InlineData("<emulatorpin cpuset='0-99999'/>", "<emulatorpin> cpuset: '0-99999'")]

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using HookDispatcher.Engine;
+using HookDispatcher.Handlers.CpuGovernor;
+using HookDispatcher.Handlers.CpuIsolation;
 using HookDispatcher.Tests.DBus;
 using HookDispatcher.Tests.Support;
 using Shouldly;
@@ -7,9 +9,10 @@ using Shouldly;
 namespace HookDispatcher.Tests.Reliability;
 
 /// <summary>
-/// kill -9 of the real hookctl at every host operation of prepare, start, started and release with all four
-/// handlers (gpu with a single-GPU handover: a unit, the consoles, the firmware framebuffer, the GPU and its audio
-/// function; hugepages; sleepInhibitor; cpuIsolation). The kernel's attribute files are FIFOs served by the test
+/// kill -9 of the real hookctl at every host operation of prepare, start, started and release with every handler
+/// (gpu with a single-GPU handover: a unit, the consoles, the firmware framebuffer, the GPU and its audio
+/// function; hugepages; sleepInhibitor; cpuIsolation with AllowedCPUs, IRQ affinity and the workqueue masks;
+/// cpuGovernor with the preference). The kernel's attribute files are FIFOs served by the test
 /// from the simulated kernel (<see cref="FifoSysfs"/>, <see cref="PciTree"/>), systemd and logind a peer on a
 /// private dbus-daemon (<see cref="SystemdPeer"/>); the chosen operation is left unanswered (or, every other time,
 /// carried out without the hook learning it) and the hook killed there. Then 'hookctl status' must account for
@@ -27,9 +30,20 @@ public sealed class CrashTests(DBusDaemon bus) : IClassFixture<DBusDaemon>
           "gpu": { "devices": ["0000:01:00.0"], "singleGpu": { "stopUnits": ["display-manager.service"] } },
           "hugepages": { "pageSize": "2M", "count": 16 },
           "sleepInhibitor": true,
-          "cpuIsolation": { "hostCpus": "0-3" }
+          "cpuIsolation": { "hostCpus": "0-3" },
+          "cpuGovernor": { "cpus": "4-5", "epp": "performance" }
         }
         """;
+
+    private static readonly Dictionary<int, string> Irqs = new() { [24] = "0-7", [25] = "4-5" };
+    private static readonly Dictionary<int, string> Governors = new() { [4] = "powersave", [5] = "schedutil" };
+
+    /// <summary>The attributes of the IRQ, workqueue and cpufreq model the hook writes (served as FIFOs).</summary>
+    private static readonly string[] CpuAttributes =
+    [
+        IrqAffinityStep.DefaultPath, .. Irqs.Keys.Select(IrqAffinityStep.ListPath), WorkqueueMaskStep.GlobalMask, WorkqueueMaskStep.WritebackMask,
+        .. Governors.Keys.SelectMany(cpu => new[] { Cpufreq.Governor(cpu), Cpufreq.Epp(cpu) }),
+    ];
 
     private static readonly (string Op, string Sub)[] Lifecycle =
         [("prepare", "begin"), ("start", "begin"), ("started", "begin"), ("stopped", "end"), ("release", "end")];
@@ -47,6 +61,9 @@ public sealed class CrashTests(DBusDaemon bus) : IClassFixture<DBusDaemon>
             "write vtcon1/bind", "write efi-framebuffer/unbind", "write efi-framebuffer/bind", "read 0000:01:00.1/driver_override",
             "write snd_hda_intel/unbind", "write 0000:01:00.1/driver_override", "write vfio-pci/bind", "write vfio-pci/unbind",
             "write bochs-drm/bind", "write snd_hda_intel/bind",
+            "write irq/default_smp_affinity", "read 24/smp_affinity_list", "write 24/smp_affinity_list", "write 25/smp_affinity_list",
+            "write workqueue/cpumask", "write writeback/cpumask", "read cpufreq/scaling_governor", "write cpufreq/scaling_governor",
+            "write cpufreq/energy_performance_preference",
         ];
         expected.Except(reference.Operations).ShouldBeEmpty();
         count.ShouldBeGreaterThan(40);
@@ -55,7 +72,7 @@ public sealed class CrashTests(DBusDaemon bus) : IClassFixture<DBusDaemon>
 
         var killed = runs.Count(r => r.Killed);
         var leaks = runs.Count(r => r.Leaked);
-        Figures.Record($"crash: {count} kill points (every sysfs attribute read/write and systemd/logind call of prepare..release, all four handlers), {killed} hooks killed with SIGKILL, {leaks} leaked");
+        Figures.Record($"crash: {count} kill points (every sysfs attribute read/write and systemd/logind call of prepare..release, every handler), {killed} hooks killed with SIGKILL, {leaks} leaked");
         var problems = runs.Where(r => r.Problems.Count > 0).Select(r => $"kill at {r.KillAt} ({r.At}):\n  " + string.Join("\n  ", r.Problems)).ToList();
         problems.ShouldBeEmpty(string.Join("\n", problems));
         killed.ShouldBe(count);
@@ -72,18 +89,25 @@ public sealed class CrashTests(DBusDaemon bus) : IClassFixture<DBusDaemon>
         host.Write("sys/devices/system/cpu/online", "0-7\n");
         host.Rule(Domain, Rule);
         peer.Run(DisplayManager);
-        var pool = new SimHostFs();
+        var pool = new SimHostFs().WithIrqsAndWorkqueues(Irqs).WithCpufreq(Governors, "performance powersave", epp: "balance_performance");
+        foreach (var cpu in Governors.Keys)
+        {
+            // Read-only lists are plain files; what the hook writes is a FIFO served from the model.
+            host.Write(Cpufreq.AvailableGovernors(cpu)[1..], pool.ReadText(Cpufreq.AvailableGovernors(cpu)));
+            host.Write(Cpufreq.AvailableEpp(cpu)[1..], pool.ReadText(Cpufreq.AvailableEpp(cpu)));
+        }
         var pci = SimPciHost.Standard();
         pci.Modules["vfio_pci"].Loaded = true;
         pci.Framebuffer = ("efi-framebuffer.0", "efi-framebuffer", true);
         var tree = new PciTree(pci, host.HostRoot);
-        using var kernel = new FifoSysfs(host.HostRoot, new RoutedHostFs(pool, pci), plan, [SimHostFs.Nr2M, .. tree.Attributes], tree.Sync)
+        using var kernel = new FifoSysfs(host.HostRoot, new RoutedHostFs(pool, pci), plan, [SimHostFs.Nr2M, .. CpuAttributes, .. tree.Attributes], tree.Sync)
         {
             ApplyWithheld = applyWithheld,
         };
         peer.Withhold = (_, member) => plan.Take("dbus " + member);
         var problems = new List<string>();
-        string Host() => $"pool={pool.Pages}; {peer.Snapshot()}\n{pci.Snapshot()}";
+        string Host() => $"{pool.Snapshot()}\n{peer.Snapshot()}\n{pci.Snapshot()}";
+        var kernelBefore = pool.Snapshot();
         var baseline = Host();
         var killed = false;
         foreach (var (op, sub) in Lifecycle)
@@ -122,6 +146,7 @@ public sealed class CrashTests(DBusDaemon bus) : IClassFixture<DBusDaemon>
             }
         }
         problems.AddRange(Unaccounted(held, pool, peer, pci, SimPciHost.Standard()));
+        problems.AddRange(UnaccountedCpuFiles(held, pool, kernelBefore));
 
         // Release one way, then the other way must find nothing left.
         string[] hookRelease = [Domain, "release", "end", "-"];
@@ -189,6 +214,23 @@ public sealed class CrashTests(DBusDaemon bus) : IClassFixture<DBusDaemon>
             }
         }
         return changes.Where(c => !held.Contains(c.Record)).Select(c => $"{c.Change} but the state holds no {c.Record} record: {string.Join(",", held)}");
+    }
+
+    /// <summary>Each changed IRQ, workqueue or cpufreq file that no record of its kind accounts for.</summary>
+    private static IEnumerable<string> UnaccountedCpuFiles(HashSet<string> held, SimHostFs kernel, string before)
+    {
+        var was = before.Split('\n').ToHashSet(StringComparer.Ordinal);
+        foreach (var changed in kernel.Snapshot().Split('\n').Where(line => !was.Contains(line)))
+        {
+            var record = changed.StartsWith("/proc/irq/", StringComparison.Ordinal) ? IrqAffinityStep.KindName
+                : changed.StartsWith("/sys/devices/virtual/workqueue/", StringComparison.Ordinal) ? WorkqueueMaskStep.KindName
+                : changed.Contains("/cpufreq/", StringComparison.Ordinal) ? CpuGovernorHandler.KindName
+                : null;
+            if (record is not null && !held.Contains(record))
+            {
+                yield return $"{changed} but the state holds no {record} record: {string.Join(",", held)}";
+            }
+        }
     }
 
     /// <summary>Runs hookctl (as the hook through its 'qemu' link, or as the CLI); kills it with SIGKILL once the plan's operation is reached.</summary>

@@ -5,7 +5,7 @@ namespace HookDispatcher.Tests.Reliability;
 
 /// <summary>
 /// The fault matrix: a domain's prepare, start, started and release with gpu (single-GPU handover), hugepages,
-/// sleepInhibitor and cpuIsolation, run once to enumerate every host operation (sysfs/procfs read and write, systemd/logind call,
+/// sleepInhibitor, cpuIsolation (AllowedCPUs, IRQs, workqueue masks) and cpuGovernor, run once to enumerate every host operation (sysfs/procfs read and write, systemd/logind call,
 /// state file change), then once per operation with exactly that one failing.
 /// </summary>
 public sealed partial class FaultInjectionTests
@@ -19,6 +19,16 @@ public sealed partial class FaultInjectionTests
         reference.Problems.ShouldBeEmpty();
         var count = reference.Operations.Count;
         count.ShouldBeGreaterThan(20, string.Join("\n", reference.Operations));
+        string[] newSteps =
+        [
+            "write f to /proc/irq/default_smp_affinity", "write 0-3 to /proc/irq/24/smp_affinity_list", "write 0-3 to /proc/irq/26/smp_affinity_list",
+            "write f to /sys/devices/virtual/workqueue/cpumask", "write f to /sys/devices/virtual/workqueue/writeback/cpumask",
+            "write performance to /sys/devices/system/cpu/cpu5/cpufreq/scaling_governor",
+            "write performance to /sys/devices/system/cpu/cpu5/cpufreq/energy_performance_preference",
+            "write schedutil to /sys/devices/system/cpu/cpu5/cpufreq/scaling_governor", "write 4-5 to /proc/irq/25/smp_affinity_list",
+            "write ff to /sys/devices/virtual/workqueue/cpumask",
+        ];
+        newSteps.Except(reference.Operations).ShouldBeEmpty(string.Join("\n", reference.Operations));
 
         var runs = Enumerable.Range(1, count).Select(Run).ToList();
 
@@ -84,7 +94,7 @@ public sealed partial class FaultInjectionTests
     }
 
     private static Regex OneLineNamingAStep(string op) =>
-        new($"^hookdispatcher: vm {op}: (gpu[^ ]*|hugepages(:[^ ]+)?|sleepInhibitor|cpuIsolation): [^\n]+\n$");
+        new($"^hookdispatcher: vm {op}: (gpu[^ ]*|hugepages(:[^ ]+)?|sleepInhibitor|cpuIsolation[^ ]*|cpuGovernor): [^\n]+\n$");
 
     private static void Expect(List<string> problems, bool condition, string problem)
     {

@@ -9,8 +9,9 @@ namespace HookDispatcher.Tests.Reliability;
 /// <summary>
 /// The hook in-process on a simulated host (<see cref="SimHostFs"/>, <see cref="FakeSystemd"/>), a real rules
 /// directory and a real state directory, with every host operation routed through one <see cref="FaultPlan"/>.
-/// The rule uses all four handlers (the GPU with a single-GPU handover: a unit, the consoles, a module); the pool
-/// grants only half at first, so compaction runs too.
+/// The rule uses every handler (the GPU with a single-GPU handover: a unit, the consoles, a module; cpuIsolation with
+/// AllowedCPUs, IRQs (one of them managed: the kernel refuses it) and the workqueue masks; the governor and
+/// preference of two CPUs); the pool grants only half at first, so compaction runs too.
 /// </summary>
 internal sealed class FaultWorld : IDisposable
 {
@@ -24,7 +25,8 @@ internal sealed class FaultWorld : IDisposable
           },
           "hugepages": { "pageSize": "2M", "count": 16, "attempts": 3 },
           "sleepInhibitor": true,
-          "cpuIsolation": { "hostCpus": "0-3" }
+          "cpuIsolation": { "hostCpus": "0-3" },
+          "cpuGovernor": { "cpus": "4-5", "epp": "performance" }
         }
         """;
 
@@ -47,7 +49,9 @@ internal sealed class FaultWorld : IDisposable
 
     public FaultPlan Plan { get; }
 
-    public SimHostFs Fs { get; } = new(grantable: 8) { CompactGain = 8 };
+    public SimHostFs Fs { get; } = new SimHostFs(grantable: 8) { CompactGain = 8 }
+        .WithIrqsAndWorkqueues(new Dictionary<int, string> { [24] = "0-7", [25] = "4-5", [26] = "0-7" }, managed: 26)
+        .WithCpufreq(new Dictionary<int, string> { [4] = "powersave", [5] = "schedutil" }, "performance powersave schedutil", epp: "balance_performance");
 
     public FakeSystemd Systemd { get; } = new();
 

@@ -65,6 +65,11 @@ public sealed class HooksDirectoryTests
     [InlineData("""{ "sleepInhibitor": { "what": "nap" } }""")]
     [InlineData("""{ "sleepInhibitor": { "at": "release" } }""")]
     [InlineData("""{ "extra": true }""")]
+    [InlineData("""{ "cpuIsolation": { "irqs": 1 } }""")]
+    [InlineData("""{ "cpuGovernor": { "governor": "" } }""")]
+    [InlineData("""{ "cpuGovernor": { "cpus": "a-b" } }""")]
+    [InlineData("""{ "cpuGovernor": { "epp": "x y" } }""")]
+    [InlineData("""{ "cpuGovernor": { "turbo": true } }""")]
     public void BadFilesFailBothTheLoaderAndTheSchema(string json)
     {
         RuleDir.LoadText(json).Errors.ShouldNotBeEmpty();

@@ -1,5 +1,6 @@
 using HookDispatcher.Domain;
 using HookDispatcher.Engine;
+using HookDispatcher.Handlers.CpuGovernor;
 using HookDispatcher.Handlers.CpuIsolation;
 using HookDispatcher.Handlers.Hugepages;
 using HookDispatcher.Handlers.SleepInhibitor;
@@ -15,8 +16,9 @@ internal static class Fixtures
     public static HugepagesRule Hugepages(ulong? count = 16, Escalation drop = Escalation.IfShort, Escalation compact = Escalation.IfShort, int attempts = 5, ulong? pageSize = ByteSize.TwoMiB) =>
         new(pageSize, count, null, drop, compact, attempts, Stage.Prepare);
 
-    public static RuleSet Rules(HugepagesRule? hugepages = null, CpuIsolationRule? cpus = null, SleepInhibitorRule? inhibitor = null) =>
-        new(["test.json"], null, hugepages, cpus, inhibitor);
+    public static RuleSet Rules(HugepagesRule? hugepages = null, CpuIsolationRule? cpus = null, SleepInhibitorRule? inhibitor = null,
+        CpuGovernorRule? governor = null) =>
+        new(["test.json"], null, hugepages, cpus, inhibitor, governor);
 
     public static CpuIsolationRule Cpus(string? hostCpus = null) =>
         new(hostCpus is null ? null : CpuSet.Parse(hostCpus), ["system.slice", "user.slice", "init.scope"], Stage.Started);
@@ -25,7 +27,7 @@ internal static class Fixtures
 
     /// <summary>A domain without NUMA: one memory region, backed by the host's default hugepages when <paramref name="hugepages"/>.</summary>
     public static DomainInfo Domain(string name = "vm", ulong memoryMiB = 64, bool hugepages = true, string pins = "") =>
-        new(name, null, memoryMiB * 1024 * 1024, [], hugepages, null, CpuSet.Parse(pins), [])
+        new(name, null, memoryMiB * 1024 * 1024, [], hugepages, null, CpuSet.Parse(pins), [], CpuSet.Parse(pins))
         {
             MemoryRegions = [new MemoryRegion("guest memory", memoryMiB * 1024 * 1024, hugepages, null, null, hugepages ? "<hugepages/>" : "no <hugepages>")],
         };
@@ -47,6 +49,8 @@ internal sealed class EngineHarness : IDisposable
             new HugepagesHandler(),
             new SleepInhibitorHandler(Systemd, "/usr/local/bin/hookctl", "unix:path=/run/dbus/system_bus_socket", TimeSpan.FromMilliseconds(200)),
             new CpuIsolationHandler(Systemd),
+            .. CpuIsolationHandler.KernelFileHandlers(),
+            new CpuGovernorHandler(),
         ];
         Executor = new Executor(Fs, Store, Handlers, TimeSpan.FromSeconds(5));
     }

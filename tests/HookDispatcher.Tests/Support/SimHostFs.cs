@@ -40,6 +40,12 @@ internal sealed class SimHostFs : IHostFs
 
     public (string Path, int Errno)? FailOn { get; set; }
 
+    /// <summary>Fails only the write of this value to this path (the undo writing another value there succeeds).</summary>
+    public (string Path, string Value, int Errno)? FailWrite { get; set; }
+
+    /// <summary>Paths whose writes the kernel refuses with EIO, as it does for managed IRQs.</summary>
+    public HashSet<string> Refused { get; } = new(StringComparer.Ordinal);
+
     public long Pages => long.Parse(_files[Nr2M].Trim(), CultureInfo.InvariantCulture);
 
     public void Set(string path, string content) => _files[path] = content;
@@ -75,6 +81,14 @@ internal sealed class SimHostFs : IHostFs
         if (!_files.ContainsKey(absolutePath))
         {
             throw new HostIoException("write", absolutePath, value, Errno.ENOENT);
+        }
+        if (FailWrite is { } once && once.Path == absolutePath && once.Value == value)
+        {
+            throw new HostIoException("write", absolutePath, value, once.Errno);
+        }
+        if (Refused.Contains(absolutePath))
+        {
+            throw new HostIoException("write", absolutePath, value, Errno.EIO);
         }
         Writes.Add((absolutePath, value));
         switch (absolutePath)

@@ -8,6 +8,8 @@ namespace HookDispatcher.Handlers.CpuIsolation;
 /// Confines host units (system.slice, user.slice, init.scope) to the CPUs no running VM wants. Each domain records
 /// the host set it allows; the units get the intersection over every isolating domain, and the values found before
 /// the first of them are restored when the last one is released. Derived from the state files, under the lock.
+/// With <c>irqs</c> and <c>workqueues</c> (default true) the same host set goes to IRQ affinity and the unbound
+/// workqueue masks, each in a step of its own (<see cref="IrqAffinityStep"/>, <see cref="WorkqueueMaskStep"/>).
 /// </summary>
 internal sealed class CpuIsolationHandler(ISystemd systemd) : IHandler
 {
@@ -46,8 +48,25 @@ internal sealed class CpuIsolationHandler(ISystemd systemd) : IHandler
         {
             throw new PlanException(KindName, $"the host would keep no CPU (online {online}, domain pins or restricts {context.Domain.PinnedCpus})");
         }
-        return [new CpuIsolationStep(systemd, rule.Units, host)];
+        var steps = new List<Step> { new CpuIsolationStep(systemd, rule.Units, host) };
+        // Where the kernel has no such files (no /proc/irq, no unbound-workqueue mask) there is nothing to move.
+        if (rule.Irqs && context.Fs.Exists(IrqAffinityStep.DefaultPath))
+        {
+            steps.Add(new IrqAffinityStep(host, context.Fs));
+        }
+        if (rule.Workqueues && WorkqueueMaskStep.Files(context.Fs).Count > 0)
+        {
+            steps.Add(new WorkqueueMaskStep(host, context.Fs));
+        }
+        return steps;
     }
+
+    /// <summary>The undo sides of the IRQ and workqueue steps this handler plans (their records have kinds of their own).</summary>
+    public static IEnumerable<IHandler> KernelFileHandlers() =>
+    [
+        new UndoOnlyHandler(IrqAffinityStep.KindName, IrqAffinityStep.Undo, IrqAffinityStep.DescribeUndo),
+        new UndoOnlyHandler(WorkqueueMaskStep.KindName, WorkqueueMaskStep.Undo, WorkqueueMaskStep.DescribeUndo),
+    ];
 
     public void Undo(StepRecord record, ExecContext context)
     {

@@ -1,0 +1,61 @@
+using HookDispatcher.Engine;
+using HookDispatcher.Values;
+
+namespace HookDispatcher.Handlers.CpuGovernor;
+
+/// <summary>
+/// Sets the cpufreq governor (and, where the driver offers it, the energy/performance preference) of the VM's CPUs
+/// while it runs; at release each CPU gets back exactly its own previous value, unless another running domain still
+/// wants it tuned. Refuses, before anything changes, a CPU without cpufreq and a governor the CPU does not offer.
+/// </summary>
+internal sealed class CpuGovernorHandler : IHandler
+{
+    public const string KindName = "cpuGovernor";
+
+    public string Kind => KindName;
+
+    public IEnumerable<Step> Plan(PlanContext context)
+    {
+        var rule = context.Rules.CpuGovernor;
+        if (rule is null || rule.At != context.Stage)
+        {
+            return [];
+        }
+        var cpus = rule.Cpus ?? context.Domain.VcpuPinnedCpus ?? CpuSet.Empty;
+        if (cpus.IsEmpty)
+        {
+            throw new PlanException(KindName,
+                "cpus is \"auto\" but the domain XML pins no vCPUs (<cputune><vcpupin>); pin the vCPUs or give cpus");
+        }
+        var fs = context.Fs;
+        var withEpp = new List<int>();
+        foreach (var cpu in cpus.Cpus)
+        {
+            if (!fs.Exists(Cpufreq.Governor(cpu)))
+            {
+                throw new PlanException(KindName, $"CPU {cpu} has no cpufreq ({fs.Resolve(Cpufreq.Governor(cpu))} does not exist): its governor cannot be set");
+            }
+            var available = Cpufreq.Words(fs, Cpufreq.AvailableGovernors(cpu));
+            if (!available.Contains(rule.Governor, StringComparer.Ordinal))
+            {
+                throw new PlanException(KindName,
+                    $"governor \"{rule.Governor}\" is not available on CPU {cpu} (scaling_available_governors: {string.Join(' ', available)})");
+            }
+            if (rule.Epp is { } epp && fs.Exists(Cpufreq.Epp(cpu)))
+            {
+                if (fs.Exists(Cpufreq.AvailableEpp(cpu)) && Cpufreq.Words(fs, Cpufreq.AvailableEpp(cpu)) is var preferences
+                    && !preferences.Contains(epp, StringComparer.Ordinal))
+                {
+                    throw new PlanException(KindName,
+                        $"epp \"{epp}\" is not available on CPU {cpu} (energy_performance_available_preferences: {string.Join(' ', preferences)})");
+                }
+                withEpp.Add(cpu);
+            }
+        }
+        return [new CpuGovernorStep(rule.Governor, cpus, rule.Epp, CpuSet.Of(withEpp), fs)];
+    }
+
+    public void Undo(StepRecord record, ExecContext context) => CpuGovernorStep.Undo(record, context);
+
+    public IReadOnlyList<string> DescribeUndo(StepRecord record) => CpuGovernorStep.DescribeUndo(record);
+}

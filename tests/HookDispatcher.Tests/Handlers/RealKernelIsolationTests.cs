@@ -1,0 +1,158 @@
+using HookDispatcher.Engine;
+using HookDispatcher.Handlers.CpuIsolation;
+using HookDispatcher.Host;
+using HookDispatcher.Rules;
+using HookDispatcher.Tests.Support;
+using HookDispatcher.Values;
+using Shouldly;
+
+namespace HookDispatcher.Tests.Handlers;
+
+/// <summary>
+/// cpuIsolation's IRQ and workqueue steps on this machine's real kernel (root in a VM: /proc/irq and the workqueue
+/// masks are real; here 2 CPUs, so the host keeps CPU 0 and the VM pins CPU 1). Every test snapshots every file it
+/// may change and writes the snapshot back in a finally, so the host is restored even when an assertion fails.
+/// </summary>
+[Collection(RealKernel.Collection)]
+public sealed class RealKernelIsolationTests
+{
+    private static readonly string[] Masks = [IrqAffinityStep.DefaultPath, WorkqueueMaskStep.GlobalMask, WorkqueueMaskStep.WritebackMask];
+
+    [Fact]
+    public void StartedMovesEveryMovableIrqAndTheWorkqueuesOffTheVmsCpuAndReleaseRestoresEveryFileByteForByte()
+    {
+        RequireRootWithTwoCpusAndIrqAffinity();
+        WithHostRestored((fs, before) =>
+        {
+            using var world = new World(fs);
+            world.Start("real", "1");
+            var irqs = world.Record("real", IrqAffinityStep.KindName);
+            var refused = irqs.Data["refused"].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToHashSet();
+            var movable = IrqAffinityStep.Irqs(fs).Where(irq => !refused.Contains(irq)).ToList();
+            movable.ShouldNotBeEmpty();
+            foreach (var irq in movable)
+            {
+                CpuSet.Parse(fs.ReadText(IrqAffinityStep.ListPath(irq))).Contains(1).ShouldBeFalse($"IRQ {irq} still may run on the VM's CPU 1");
+            }
+            foreach (var irq in refused)
+            {
+                // What the kernel said: this IRQ cannot be moved (managed), and it was left where it was.
+                fs.ReadText(IrqAffinityStep.ListPath(irq)).ShouldBe(before[IrqAffinityStep.ListPath(irq)]);
+            }
+            foreach (var mask in Masks.Where(fs.Exists))
+            {
+                HexCpuMask.TryParse(fs.ReadText(mask), out var cpus).ShouldBeTrue(mask);
+                cpus.ToString().ShouldBe("0", mask);
+            }
+            world.Release("real");
+            Snapshot(fs).ShouldBe(before);
+        });
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void TwoDomainsInterleavedInEitherOrderGiveTheIntersectionThenTheOriginalValues(bool releaseFirstStartedFirst)
+    {
+        RequireRootWithTwoCpusAndIrqAffinity();
+        WithHostRestored((fs, before) =>
+        {
+            using var world = new World(fs);
+            world.Start("wide", null, hostCpus: "0-1");
+            world.Start("narrow", "1");
+            ShouldAllBeOn(fs, world, "0");
+            if (releaseFirstStartedFirst)
+            {
+                world.Release("wide");
+                ShouldAllBeOn(fs, world, "0");
+                world.Release("narrow");
+            }
+            else
+            {
+                world.Release("narrow");
+                // Widened to what "wide" allows (0-1): the IRQs and masks read as before.
+                Snapshot(fs).ShouldBe(before);
+                world.Release("wide");
+            }
+            Snapshot(fs).ShouldBe(before);
+        });
+    }
+
+    private static void ShouldAllBeOn(IHostFs fs, World world, string cpus)
+    {
+        var refused = world.Record("narrow", IrqAffinityStep.KindName).Data["refused"].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToHashSet();
+        foreach (var irq in IrqAffinityStep.Irqs(fs).Where(irq => !refused.Contains(irq)))
+        {
+            fs.ReadText(IrqAffinityStep.ListPath(irq)).Trim().ShouldBe(cpus, $"IRQ {irq}");
+        }
+        foreach (var mask in Masks.Where(fs.Exists))
+        {
+            HexCpuMask.TryParse(fs.ReadText(mask), out var set).ShouldBeTrue();
+            set.ToString().ShouldBe(cpus, mask);
+        }
+    }
+
+    /// <summary>The executor with cpuIsolation on the real /proc and /sys (AllowedCPUs on a fake systemd).</summary>
+    private sealed class World(IHostFs fs) : IDisposable
+    {
+        private readonly TempDir _dir = new();
+        private readonly FakeSystemd _systemd = new();
+
+        private StateStore Store => new(_dir.Join("state"));
+
+        private List<IHandler> Handlers => [new CpuIsolationHandler(_systemd), .. CpuIsolationHandler.KernelFileHandlers()];
+
+        private Executor Executor => new(fs, Store, Handlers, TimeSpan.FromSeconds(5));
+
+        public void Start(string domain, string? pins, string? hostCpus = null)
+        {
+            var rules = Fixtures.Rules(cpus: Fixtures.Cpus(hostCpus));
+            var steps = new Planner(Handlers).Plan(new PlanContext(Stage.Started, rules, Fixtures.Domain(domain, pins: pins ?? ""), fs));
+            steps.Select(s => s.Id).ShouldContain(IrqAffinityStep.KindName);
+            Executor.Apply(domain, null, "started begin", steps, undoStaleFirst: false, Fixtures.Log);
+        }
+
+        public StepRecord Record(string domain, string kind) => Store.Load(domain)!.Steps.Single(s => s.Kind == kind);
+
+        public void Release(string domain) => Executor.Release(domain, Fixtures.Log).ShouldBeEmpty();
+
+        public void Dispose() => _dir.Dispose();
+    }
+
+    private static void RequireRootWithTwoCpusAndIrqAffinity()
+    {
+        if (LibC.GetEuid() != 0 || !File.Exists(IrqAffinityStep.DefaultPath) || !File.Exists(WorkqueueMaskStep.GlobalMask)
+            || File.ReadAllText("/sys/devices/system/cpu/online").Trim() != "0-1")
+        {
+            Assert.Skip("needs root, /proc/irq, the workqueue cpumask and exactly CPUs 0-1 online");
+        }
+    }
+
+    /// <summary>Every IRQ's affinity list and the three masks, as the kernel prints them.</summary>
+    private static Dictionary<string, string> Snapshot(IHostFs fs) =>
+        IrqAffinityStep.Irqs(fs).Select(IrqAffinityStep.ListPath).Concat(Masks.Where(fs.Exists)).ToDictionary(p => p, fs.ReadText);
+
+    private static void WithHostRestored(Action<IHostFs, Dictionary<string, string>> test)
+    {
+        var fs = new HostFs("/");
+        var before = Snapshot(fs);
+        try
+        {
+            test(fs, before);
+        }
+        finally
+        {
+            foreach (var (path, value) in before.Where(f => fs.Exists(f.Key) && fs.ReadText(f.Key) != f.Value))
+            {
+                try
+                {
+                    fs.WriteText(path, value.Trim());
+                }
+                catch (HostIoException e)
+                {
+                    TestContext.Current.TestOutputHelper?.WriteLine($"could not restore {path}: {e.Message}");
+                }
+            }
+        }
+    }
+}
