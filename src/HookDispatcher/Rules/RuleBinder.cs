@@ -13,14 +13,18 @@ internal static class RuleBinder
     public static RuleSet Bind(RuleNode root, IReadOnlyList<string> sources, List<RuleError> errors)
     {
         var top = new RuleObjectReader(
-            root, RulePath.Root, errors, "gpu", "hugepages", "cpuIsolation", "sleepInhibitor");
+            root, RulePath.Root, errors, "gpu", "hugepages", "cpuIsolation", "sleepInhibitor", "scripts", "scriptsDir");
         return new RuleSet(
             sources,
             Gpu(top.Section("gpu", "devices", "fromDomainXml", "wholeIommuGroup", "driver", "singleGpu", "at", "bindManaged")),
             Hugepages(top.Section(
                 "hugepages", "pageSize", "count", "node", "dropCaches", "compactMemory", "attempts", "at")),
             CpuIsolation(top.Section("cpuIsolation", "hostCpus", "units", "at")),
-            SleepInhibitor(top.Section("sleepInhibitor", "what", "why", "at")));
+            SleepInhibitor(top.Section("sleepInhibitor", "what", "why", "at")))
+        {
+            Scripts = ScriptRuleBinder.Scripts(root, errors),
+            ScriptsDir = ScriptRuleBinder.ScriptsDir(root, errors),
+        };
     }
 
     private static GpuRule? Gpu(RuleObjectReader? gpu)

@@ -24,7 +24,14 @@ internal sealed record RuleSet(
     GpuRule? Gpu,
     HugepagesRule? Hugepages,
     CpuIsolationRule? CpuIsolation,
-    SleepInhibitorRule? SleepInhibitor);
+    SleepInhibitorRule? SleepInhibitor)
+{
+    /// <summary>The user's own commands (section <c>scripts</c>), in file order.</summary>
+    public IReadOnlyList<ScriptRule> Scripts { get; init; } = [];
+
+    /// <summary>A VFIO-Tools tree (<c>qemu.d/&lt;vm&gt;</c>) run as-is, or null.</summary>
+    public string? ScriptsDir { get; init; }
+}
 
 /// <summary>PageSizeBytes/Count null mean "auto" (derive from the domain XML).</summary>
 internal sealed record HugepagesRule(

@@ -65,6 +65,12 @@ public sealed class HooksDirectoryTests
     [InlineData("""{ "sleepInhibitor": { "what": "nap" } }""")]
     [InlineData("""{ "sleepInhibitor": { "at": "release" } }""")]
     [InlineData("""{ "extra": true }""")]
+    [InlineData("""{ "scripts": [ { "undo": ["/bin/true"] } ] }""")]
+    [InlineData("""{ "scripts": [ { "run": [] } ] }""")]
+    [InlineData("""{ "scripts": [ { "run": ["/bin/true"], "at": "stopped" } ] }""")]
+    [InlineData("""{ "scripts": [ { "run": ["/bin/true"], "timeoutSeconds": 0 } ] }""")]
+    [InlineData("""{ "scripts": { "run": ["/bin/true"] } }""")]
+    [InlineData("""{ "scriptsDir": "qemu.d/win10" }""")]
     public void BadFilesFailBothTheLoaderAndTheSchema(string json)
     {
         RuleDir.LoadText(json).Errors.ShouldNotBeEmpty();
