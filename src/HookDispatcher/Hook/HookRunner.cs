@@ -40,9 +40,11 @@ internal sealed class HookRunner(Services services, TextWriter stderr)
     {
         var log = services.Log.ForContext("LIBVIRT_DOMAIN", hookEvent.Domain).ForContext("HOOK_OPERATION", hookEvent.Operation);
         log.Debug("Hook event {Event:l} {Extra:l}", hookEvent.Name, hookEvent.Extra);
+        var xml = new DomainXmlBuffer(domainXml);
+        services.ScriptEvent.Set(hookEvent.Operation, hookEvent.SubOperation, hookEvent.Extra, xml.Bytes);
         return hookEvent.Action switch
         {
-            HookAction.Apply => Apply(hookEvent, domainXml, log),
+            HookAction.Apply => Apply(hookEvent, xml.Open, log),
             HookAction.Release => Release(hookEvent, log),
             HookAction.Reconnect => Reconnect(hookEvent, log),
             _ => ExitCodes.Ok,
