@@ -64,11 +64,14 @@ write_rule "$name" "{\"scripts\": [{\"name\": \"bg\", \"run\": [\"$bin/bg.sh\"]}
 check "define $name" define_domain "$name"
 try_start "$name"
 check "virsh start $name succeeds" test "$rc" -eq 0
-check "virsh start took less than the 30 s limit ($took s)" test "$took" -lt 25
 check "the holder was killed" bash -c '! pgrep -f "slee[p] 1002"'
 check "the journal says so" eventually 10 bash -c "journalctl -o cat LIBVIRT_DOMAIN=$name HOOK_STEP=scripts:bg | grep -qF 'left a process holding its stdout'"
 check "the script's output is in the journal with its stream" eventually 10 bash -c \
   "journalctl -o cat LIBVIRT_DOMAIN=$name HOOK_STEP=scripts:bg HOOK_STREAM=stdout | grep -qx 'started a helper'"
+# virsh's own time is mostly QEMU under TCG (5-35 s on a loaded host): time the step from its journal entries.
+step_seconds=$(journalctl -q --no-pager -o short-unix LIBVIRT_DOMAIN=$name HOOK_OPERATION=prepare HOOK_STEP=scripts:bg |
+  awk 'NR == 1 {first = $1} {last = $1} END {if (NR >= 2) printf "%d", last - first}')
+check "the step took ${step_seconds:-?} s, not the 30 s limit (virsh start: $took s)" test "${step_seconds:-99}" -lt 5
 check "virsh destroy $name" virsh destroy "$name"
 
 # (e) A VFIO-Tools tree as-is: lexical order, the tree's argv, the XML on stdin, release/end at release.
