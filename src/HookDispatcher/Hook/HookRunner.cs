@@ -1,6 +1,7 @@
 using HookDispatcher.Configuration;
 using HookDispatcher.Domain;
 using HookDispatcher.Engine;
+using HookDispatcher.Handlers.Scripts;
 using HookDispatcher.Host;
 using HookDispatcher.Rules;
 using Serilog;
@@ -47,6 +48,7 @@ internal sealed class HookRunner(Services services, TextWriter stderr)
             HookAction.Apply => Apply(hookEvent, xml.Open, log),
             HookAction.Release => Release(hookEvent, log),
             HookAction.Reconnect => Reconnect(hookEvent, log),
+            HookAction.Stopped => Stopped(hookEvent, log),
             _ => ExitCodes.Ok,
         };
     }
@@ -108,6 +110,24 @@ internal sealed class HookRunner(Services services, TextWriter stderr)
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             log.Warning("Reconnect could not read the state: {Reason:l}", e.Message);
+        }
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>The domain stopped (libvirt ignores the status): only a held VFIO-Tools tree has anything to run.</summary>
+    private int Stopped(HookEvent hookEvent, ILogger log)
+    {
+        try
+        {
+            var state = services.Store.Load(hookEvent.Domain);
+            foreach (var scripts in services.Handlers.OfType<ScriptsHandler>())
+            {
+                scripts.RunTreeEvent(state, hookEvent.Operation, hookEvent.SubOperation, log);
+            }
+        }
+        catch (Exception e) when (e is StateException or IOException or UnauthorizedAccessException)
+        {
+            log.Warning("Stopped: {Reason:l}", e.Message);
         }
         return ExitCodes.Ok;
     }

@@ -36,6 +36,23 @@ public sealed class ScriptsHookTests
     }
 
     [Fact]
+    public void AtStoppedEndTheHookRunsTheTreesStoppedScriptsWithTheXmlOnStdin()
+    {
+        using var host = new SimulatedHost();
+        var tree = System.IO.Path.Join(host.Path, "qemu.d", "vm");
+        Directory.CreateDirectory(System.IO.Path.Join(tree, "stopped", "end"));
+        var output = System.IO.Path.Join(host.Path, "stopped.out");
+        var script = System.IO.Path.Join(tree, "stopped", "end", "10-log.sh");
+        File.WriteAllText(script, $"#!/bin/sh\necho \"$*\" $(grep -c '<name>vm</name>') > {output}\n");
+        File.SetUnixFileMode(script, (UnixFileMode)0x1ed);
+        host.Rule("vm", $$"""{ "scriptsDir": "{{tree}}" }""");
+        host.Hook("vm", "prepare", "begin", SimulatedHost.DomainXml("vm")).ExitCode.ShouldBe(0);
+        var stopped = host.Hook("vm", "stopped", "end", SimulatedHost.DomainXml("vm"));
+        stopped.ExitCode.ShouldBe(0, stopped.Stderr);
+        File.ReadAllText(output).ShouldBe("vm stopped end - 1\n");
+    }
+
+    [Fact]
     public void TheDryRunListsEachScriptWithArgvAndTimeLimitAndRunsNothing()
     {
         using var host = new SimulatedHost();

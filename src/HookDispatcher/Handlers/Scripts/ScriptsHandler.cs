@@ -1,6 +1,7 @@
 using System.Globalization;
 using HookDispatcher.Engine;
 using HookDispatcher.Rules;
+using Serilog;
 
 namespace HookDispatcher.Handlers.Scripts;
 
@@ -91,7 +92,7 @@ internal sealed class ScriptsHandler(ScriptRunner runner) : IHandler
                 runner.Run(context.Domain, ScriptCommand.Decode(record.Get("run")), Timeout(record), xmlOnStdin: false, context.Log);
                 break;
             case TreeReleaseType:
-                RunTreeRelease(record.Get("dir"), context);
+                RunTree(record.Get("dir"), context.Domain, "release", "end", context.Log);
                 break;
         }
     }
@@ -106,23 +107,39 @@ internal sealed class ScriptsHandler(ScriptRunner runner) : IHandler
     };
 
     /// <summary>
-    /// Every release/end script runs even when one fails, as the tree's own dispatcher did; failures are logged as
+    /// The domain stopped: each VFIO-Tools tree it holds (recorded at prepare) runs its <c>stopped/end/</c> scripts.
+    /// libvirt ignores the hook's status at this event, so failures are logged, never thrown.
+    /// </summary>
+    public void RunTreeEvent(DomainState? state, string operation, string subOperation, ILogger log)
+    {
+        var dirs = state?.Steps
+            .Where(r => r.Kind == KindName && r.Data.TryGetValue("type", out var type) && type == TreeReleaseType)
+            .Select(r => r.Get("dir")) ?? [];
+        foreach (var dir in dirs)
+        {
+            RunTree(dir, state!.Domain, operation, subOperation, log);
+        }
+    }
+
+    /// <summary>
+    /// Every script of the event runs even when one fails, as the tree's own dispatcher did; failures are logged as
     /// errors but not kept for a retry: these scripts were written for a dispatcher that ran them once and ignored
     /// their status, and a retry at the next prepare would refuse to start the VM.
     /// </summary>
-    private void RunTreeRelease(string dir, ExecContext context)
+    private void RunTree(string dir, string domain, string operation, string subOperation, ILogger log)
     {
         var current = runner.Current;
-        foreach (var file in ScriptRuleBinder.EventScripts(dir, "release", "end"))
+        var extra = current.Operation == operation ? current.Extra : "-";
+        foreach (var file in ScriptRuleBinder.EventScripts(dir, operation, subOperation))
         {
+            var stepLog = log.ForContext("HOOK_STEP", TreeKindName + ":" + Path.GetRelativePath(dir, file));
             try
             {
-                runner.Run(context.Domain, [file, context.Domain, "release", "end", current.Operation == "release" ? current.Extra : "-"],
-                    TreeTimeoutSeconds, xmlOnStdin: true, context.Log);
+                runner.Run(domain, [file, domain, operation, subOperation, extra], TreeTimeoutSeconds, xmlOnStdin: true, stepLog);
             }
             catch (ScriptException e)
             {
-                context.Log.Error("{Dir:l} release/end: {Reason:l}", dir, e.Message);
+                stepLog.Error("{Dir:l} {Operation:l}/{SubOperation:l}: {Reason:l}", dir, operation, subOperation, e.Message);
             }
         }
     }

@@ -11,7 +11,7 @@ public sealed class ScriptsDirTests
     private static string Tree(ScriptsHarness h)
     {
         var tree = Path.Join(h.Bin, "qemu.d", "vm");
-        foreach (var sub in new[] { "prepare/begin", "started/begin", "release/end" })
+        foreach (var sub in new[] { "prepare/begin", "started/begin", "stopped/end", "release/end" })
         {
             Directory.CreateDirectory(Path.Join(tree, sub));
         }
@@ -22,6 +22,7 @@ public sealed class ScriptsDirTests
         h.Script("qemu.d/vm/prepare/begin/README", body);
         File.SetUnixFileMode(Path.Join(tree, "prepare/begin/README"), (UnixFileMode)0x1a4); // 0644: not run
         h.Script("qemu.d/vm/started/begin/10-pin.sh", body);
+        h.Script("qemu.d/vm/stopped/end/10-stop.sh", body);
         h.Script("qemu.d/vm/release/end/10-undo.sh", body);
         h.Script("qemu.d/vm/release/end/05-first.sh", body);
         return tree;
@@ -39,6 +40,21 @@ public sealed class ScriptsDirTests
         h.Lines.ShouldBe(["builtin apply", $"10-first.sh vm prepare begin - {xml}", $"20-second.sh vm prepare begin - {xml}", $"10-pin.sh vm started begin - {xml}"]);
         h.Release().ShouldBeEmpty();
         h.Lines[4..].ShouldBe([$"05-first.sh vm release end destroyed {xml}", $"10-undo.sh vm release end destroyed {xml}", "builtin undo"]);
+    }
+
+    [Fact]
+    public void StoppedEndRunsTheStoppedScriptsOfTheTreeTheDomainHoldsAndNeverFails()
+    {
+        using var h = new ScriptsHarness();
+        var tree = Tree(h);
+        h.Script("qemu.d/vm/stopped/end/20-fails.sh", "exit 1");
+        h.Run(ScriptsHarness.Rules([], dir: tree), Stage.Prepare);
+        h.Event.Set("stopped", "end", "-", () => "<domain/>"u8.ToArray());
+        h.Scripts.RunTreeEvent(h.Store.Load("vm"), "stopped", "end", h.Log);
+        h.Lines[^1].ShouldBe("10-stop.sh vm stopped end - stdin=<domain/>");
+        h.Events.ShouldContain(e => e.Level == Serilog.Events.LogEventLevel.Error && e.RenderMessage(null).Contains("20-fails.sh", StringComparison.Ordinal));
+        h.Scripts.RunTreeEvent(null, "stopped", "end", h.Log);
+        h.Lines.Length.ShouldBe(4);
     }
 
     [Fact]

@@ -26,12 +26,8 @@ internal sealed class ScriptsHarness : IDisposable, ILogEventSink
     {
         Directory.CreateDirectory(Bin);
         Store = new StateStore(_dir.Join("state"));
-        _handlers =
-        [
-            new HugepagesHandler(),
-            new MarkerHandler(LogFile),
-            new ScriptsHandler(new ScriptRunner(new ProcessRunner(TimeSpan.FromSeconds(30)), Event, Store.Directory)),
-        ];
+        Scripts = new ScriptsHandler(new ScriptRunner(new ProcessRunner(TimeSpan.FromSeconds(30)), Event, Store.Directory));
+        _handlers = [new HugepagesHandler(), new MarkerHandler(LogFile), Scripts];
         Executor = new Executor(Fs, Store, _handlers, TimeSpan.FromSeconds(5));
         Log = new LoggerConfiguration().MinimumLevel.Verbose().WriteTo.Sink(this).CreateLogger();
     }
@@ -45,6 +41,8 @@ internal sealed class ScriptsHarness : IDisposable, ILogEventSink
     public StateStore Store { get; }
 
     public Executor Executor { get; }
+
+    public ScriptsHandler Scripts { get; }
 
     public ScriptEvent Event { get; } = new();
 
