@@ -2,7 +2,7 @@
 # The user's own scripts on the real libvirtd: (a) a Looking Glass shm file made at prepare and removed at release;
 # (b) a failing script aborts the start with its stderr line and gives back the hugepages taken before it;
 # (c) a script past its time limit is killed with its process group; (d) a script leaving `sleep &` on its stdout
-# does not stall the start; (e) a VFIO-Tools tree (qemu.d/<vm>/prepare/begin, release/end) through scriptsDir.
+# does not stall the start; (e) a VFIO-Tools tree (qemu.d/<vm>/prepare/begin, stopped/end, release/end) through scriptsDir.
 source "$(dirname "$0")/../lib.sh"
 bin=/usr/local/lib/e2e-scripts
 install -d -m 0755 "$bin"
@@ -78,9 +78,9 @@ check "virsh destroy $name" virsh destroy "$name"
 name=e2e-tree
 tree=/etc/libvirt/hooks/qemu.d/$name
 log=/run/e2e-tree.log
-install -d -m 0755 "$tree/prepare/begin" "$tree/release/end"
+install -d -m 0755 "$tree/prepare/begin" "$tree/stopped/end" "$tree/release/end"
 body='echo "$(basename "$0") $* $(grep -c "<name>e2e-tree</name>")" >> '"$log"'; echo "hello from $(basename "$0")"'
-for f in prepare/begin/20-second.sh prepare/begin/10-first.sh release/end/10-end.sh; do
+for f in prepare/begin/20-second.sh prepare/begin/10-first.sh stopped/end/10-stopped.sh release/end/10-end.sh; do
   printf '#!/bin/bash\n%s\n' "$body" > "$tree/$f"; chmod 0755 "$tree/$f"
 done
 printf 'not executable\n' > "$tree/prepare/begin/README"
@@ -93,7 +93,8 @@ expect_eq "prepare/begin in lexical order with argv and the XML on stdin" "$(cat
 check "their output is in the journal" eventually 10 bash -c \
   "journalctl -o cat LIBVIRT_DOMAIN=$name HOOK_STEP=scriptsDir:prepare/begin/10-first.sh HOOK_STREAM=stdout | grep -qx 'hello from 10-first.sh'"
 check "virsh destroy $name" virsh destroy "$name"
-check "release/end ran at release" eventually 10 grep -qE "^10-end.sh $name release end (-|destroyed) 1$" "$log"
+check "stopped/end ran at stopped" eventually 10 grep -qx "10-stopped.sh $name stopped end - 1" "$log"
+check "release/end ran at release, after it" eventually 10 bash -c "tail -n 1 $log | grep -qE '^10-end.sh $name release end (-|destroyed) 1$'"
 check "no state file left" eventually 10 test ! -e "$(state_file "$name")"
 
 rm -rf "$bin" "$tree" "$log" "$shm" /run/e2e-pages-seen
