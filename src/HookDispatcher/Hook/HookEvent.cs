@@ -8,6 +8,9 @@ internal enum HookAction
     Apply,
     Release,
     Reconnect,
+
+    /// <summary><c>stopped end</c>: only a VFIO-Tools tree's <c>stopped/end/</c> scripts run; never fails.</summary>
+    Stopped,
 }
 
 /// <summary>The four hook arguments: <c>DOMAIN OP SUBOP EXTRA</c> ("-" for a missing value).</summary>
@@ -20,6 +23,7 @@ internal sealed record HookEvent(string Domain, string Operation, string SubOper
         ("prepare" or "start" or "started", "begin") => HookAction.Apply,
         ("release", "end") => HookAction.Release,
         ("reconnect", "begin") => HookAction.Reconnect,
+        ("stopped", "end") => HookAction.Stopped,
         // migrate and restore are filters (stdout replaces the XML): they must stay silent.
         _ => HookAction.None,
     };

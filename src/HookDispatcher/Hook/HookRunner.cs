@@ -1,6 +1,7 @@
 using HookDispatcher.Configuration;
 using HookDispatcher.Domain;
 using HookDispatcher.Engine;
+using HookDispatcher.Handlers.Scripts;
 using HookDispatcher.Host;
 using HookDispatcher.Rules;
 using Serilog;
@@ -40,11 +41,14 @@ internal sealed class HookRunner(Services services, TextWriter stderr)
     {
         var log = services.Log.ForContext("LIBVIRT_DOMAIN", hookEvent.Domain).ForContext("HOOK_OPERATION", hookEvent.Operation);
         log.Debug("Hook event {Event:l} {Extra:l}", hookEvent.Name, hookEvent.Extra);
+        var xml = new DomainXmlBuffer(domainXml);
+        services.ScriptEvent.Set(hookEvent.Operation, hookEvent.SubOperation, hookEvent.Extra, xml.Bytes);
         return hookEvent.Action switch
         {
-            HookAction.Apply => Apply(hookEvent, domainXml, log),
+            HookAction.Apply => Apply(hookEvent, xml.Open, log),
             HookAction.Release => Release(hookEvent, log),
             HookAction.Reconnect => Reconnect(hookEvent, log),
+            HookAction.Stopped => Stopped(hookEvent, log),
             _ => ExitCodes.Ok,
         };
     }
@@ -114,6 +118,24 @@ internal sealed class HookRunner(Services services, TextWriter stderr)
         var findings = services.Executor.Reconcile(hookEvent.Domain, log);
         log.Information("Reconnected: {Repaired} repaired, {Problems} problem(s), {Ok} as recorded",
             findings.Count(f => f.Kind == FindingKind.Repaired), findings.Count(f => f.Kind == FindingKind.Problem), findings.Count(f => f.Kind == FindingKind.Ok));
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>The domain stopped (libvirt ignores the status): only a held VFIO-Tools tree has anything to run.</summary>
+    private int Stopped(HookEvent hookEvent, ILogger log)
+    {
+        try
+        {
+            var state = services.Store.Load(hookEvent.Domain);
+            foreach (var scripts in services.Handlers.OfType<ScriptsHandler>())
+            {
+                scripts.RunTreeEvent(state, hookEvent.Operation, hookEvent.SubOperation, log);
+            }
+        }
+        catch (Exception e) when (e is StateException or IOException or UnauthorizedAccessException)
+        {
+            log.Warning("Stopped: {Reason:l}", e.Message);
+        }
         return ExitCodes.Ok;
     }
 

@@ -4,6 +4,7 @@ using HookDispatcher.Handlers.CpuGovernor;
 using HookDispatcher.Handlers.CpuIsolation;
 using HookDispatcher.Handlers.Gpu;
 using HookDispatcher.Handlers.Hugepages;
+using HookDispatcher.Handlers.Scripts;
 using HookDispatcher.Handlers.SleepInhibitor;
 using HookDispatcher.Handlers.Units;
 using HookDispatcher.Host;
@@ -32,6 +33,7 @@ internal sealed class Services
         Systemd = systemd ?? new SystemdBus(config.SystemBus, SystemdTimeout);
         Modules = modules ?? new KernelModules(Fs, new ProcessRunner(ModprobeTimeout));
         Store = store ?? new StateStore(config.StateDir);
+        ScriptEvent = new ScriptEvent();
         // Steps of one event run in this order; release undoes the records in reverse order of application.
         Handlers =
         [
@@ -42,6 +44,8 @@ internal sealed class Services
             .. CpuIsolationHandler.KernelFileHandlers(),
             new CpuGovernorHandler(),
             new StopUnitsHandler(Systemd),
+            // Last: the user's scripts run after the built-in steps of their event and are undone before them.
+            new ScriptsHandler(new ScriptRunner(new ProcessRunner(ModprobeTimeout), ScriptEvent, Store.Directory)),
         ];
         Planner = new Planner(Handlers);
         Executor = new Executor(Fs, Store, Handlers, config.LockTimeout);
@@ -62,6 +66,9 @@ internal sealed class Services
     public static string BinaryPath => Environment.ProcessPath is { } path && Path.GetFileName(path) == "hookctl" ? path : "/usr/local/bin/hookctl";
 
     public StateStore Store { get; }
+
+    /// <summary>The event user scripts run in (their HOOK_* environment and domain XML); the hook sets it.</summary>
+    public ScriptEvent ScriptEvent { get; }
 
     public IReadOnlyList<IHandler> Handlers { get; }
 

@@ -13,7 +13,7 @@ internal static class RuleBinder
     public static RuleSet Bind(RuleNode root, IReadOnlyList<string> sources, List<RuleError> errors)
     {
         var top = new RuleObjectReader(
-            root, RulePath.Root, errors, "gpu", "hugepages", "cpuIsolation", "sleepInhibitor", "cpuGovernor");
+            root, RulePath.Root, errors, "gpu", "hugepages", "cpuIsolation", "sleepInhibitor", "cpuGovernor", "scripts", "scriptsDir");
         return new RuleSet(
             sources,
             Gpu(top.Section("gpu", "devices", "fromDomainXml", "wholeIommuGroup", "driver", "singleGpu", "at", "bindManaged")),
@@ -21,7 +21,11 @@ internal static class RuleBinder
                 "hugepages", "pageSize", "count", "node", "dropCaches", "compactMemory", "attempts", "at")),
             CpuIsolation(top.Section("cpuIsolation", "hostCpus", "units", "at", "irqs", "workqueues")),
             SleepInhibitor(top.Section("sleepInhibitor", "what", "why", "at")),
-            CpuGovernor(top.Section("cpuGovernor", "governor", "cpus", "epp", "at")));
+            CpuGovernor(top.Section("cpuGovernor", "governor", "cpus", "epp", "at")))
+        {
+            Scripts = ScriptRuleBinder.Scripts(root, errors),
+            ScriptsDir = ScriptRuleBinder.ScriptsDir(root, errors),
+        };
     }
 
     private static GpuRule? Gpu(RuleObjectReader? gpu)

@@ -25,7 +25,14 @@ internal sealed record RuleSet(
     HugepagesRule? Hugepages,
     CpuIsolationRule? CpuIsolation,
     SleepInhibitorRule? SleepInhibitor,
-    CpuGovernorRule? CpuGovernor = null);
+    CpuGovernorRule? CpuGovernor = null)
+{
+    /// <summary>The user's own commands (section <c>scripts</c>), in file order.</summary>
+    public IReadOnlyList<ScriptRule> Scripts { get; init; } = [];
+
+    /// <summary>A VFIO-Tools tree (<c>qemu.d/&lt;vm&gt;</c>) run as-is, or null.</summary>
+    public string? ScriptsDir { get; init; }
+}
 
 /// <summary>PageSizeBytes/Count null mean "auto" (derive from the domain XML).</summary>
 internal sealed record HugepagesRule(

@@ -124,16 +124,18 @@ public sealed class ContractTests(DBusDaemon bus) : IClassFixture<DBusDaemon>
     [Fact]
     public void OnlyTheProcessRunnerStartsProcessesAndItKeepsTheChildOffLibvirtsPipes()
     {
-        // The gpu handler runs /usr/sbin/modprobe; Host/ProcessRunner.cs is the one place allowed to, and its tests
-        // (tests/Host) show the child's output captured, a grandchild holding the pipes timed out and killed.
-        var runner = Path.Join(HookProcess.RepoRoot, "src", "HookDispatcher", "Host", "ProcessRunner.cs");
-        var runnerText = File.ReadAllText(runner);
-        foreach (var redirect in new[] { "RedirectStandardInput = true", "RedirectStandardOutput = true", "RedirectStandardError = true", "Kill(entireProcessTree: true)" })
+        // The gpu handler runs /usr/sbin/modprobe and the scripts handler the user's commands; Host/ProcessRunner*.cs
+        // is the one place allowed to start them, and its tests (tests/Host) show the child's output captured, its
+        // stdin at EOF, a timeout killing the whole process group and a background child holding the pipes killed.
+        var host = Path.Join(HookProcess.RepoRoot, "src", "HookDispatcher", "Host");
+        var runners = Directory.GetFiles(host, "ProcessRunner*.cs");
+        var runnerText = string.Concat(runners.Select(File.ReadAllText));
+        foreach (var guard in new[] { "posix_spawn_file_actions_adddup2", "posix_spawn_file_actions_addclosefrom_np", "POSIX_SPAWN_SETPGROUP", "Kill(-pid, SIGKILL)" })
         {
-            runnerText.ShouldContain(redirect, Shouldly.Case.Sensitive);
+            runnerText.ShouldContain(guard, Shouldly.Case.Sensitive);
         }
         var sources = Directory.GetFiles(Path.Join(HookProcess.RepoRoot, "src"), "*.cs", SearchOption.AllDirectories)
-            .Where(f => !f.Contains("/obj/", StringComparison.Ordinal) && !f.Contains("/bin/", StringComparison.Ordinal) && f != runner);
+            .Where(f => !f.Contains("/obj/", StringComparison.Ordinal) && !f.Contains("/bin/", StringComparison.Ordinal) && !runners.Contains(f));
         foreach (var file in sources)
         {
             var text = File.ReadAllText(file);

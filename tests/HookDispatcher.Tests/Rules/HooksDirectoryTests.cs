@@ -70,6 +70,12 @@ public sealed class HooksDirectoryTests
     [InlineData("""{ "cpuGovernor": { "cpus": "a-b" } }""")]
     [InlineData("""{ "cpuGovernor": { "epp": "x y" } }""")]
     [InlineData("""{ "cpuGovernor": { "turbo": true } }""")]
+    [InlineData("""{ "scripts": [ { "undo": ["/bin/true"] } ] }""")]
+    [InlineData("""{ "scripts": [ { "run": [] } ] }""")]
+    [InlineData("""{ "scripts": [ { "run": ["/bin/true"], "at": "stopped" } ] }""")]
+    [InlineData("""{ "scripts": [ { "run": ["/bin/true"], "timeoutSeconds": 0 } ] }""")]
+    [InlineData("""{ "scripts": { "run": ["/bin/true"] } }""")]
+    [InlineData("""{ "scriptsDir": "qemu.d/win10" }""")]
     public void BadFilesFailBothTheLoaderAndTheSchema(string json)
     {
         RuleDir.LoadText(json).Errors.ShouldNotBeEmpty();

@@ -105,6 +105,21 @@ internal sealed class MiniSchemaValidator(JsonElement root)
                         errors.Add($"{path}: shorter than {k}");
                     }
                     break;
+                case "required":
+                    if (value.ValueKind == JsonValueKind.Object)
+                    {
+                        foreach (var name in k.EnumerateArray().Select(n => n.GetString()!).Where(n => !value.TryGetProperty(n, out _)))
+                        {
+                            errors.Add($"{path}: \"{name}\" is required");
+                        }
+                    }
+                    break;
+                case "minItems":
+                    if (value.ValueKind == JsonValueKind.Array && value.GetArrayLength() < k.GetInt32())
+                    {
+                        errors.Add($"{path}: fewer than {k} items");
+                    }
+                    break;
                 case "minimum":
                     if (value.ValueKind == JsonValueKind.Number && value.GetDouble() < k.GetDouble())
                     {
