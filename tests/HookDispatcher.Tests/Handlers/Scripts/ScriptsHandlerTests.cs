@@ -22,7 +22,7 @@ public sealed class ScriptsHandlerTests
         h.Run(rules, Stage.Prepare);
         h.Lines.ShouldBe(["builtin apply", "b prepare ", "a prepare "]);
         h.Store.Load("vm")!.Steps.Select(s => (s.Id, s.Status)).ShouldBe(
-            [("hugepages", StepStatus.Done), ("marker", StepStatus.Done), ("scripts:b", StepStatus.Done), ("scripts:a", StepStatus.Done)]);
+            [("hugepages:2048kB", StepStatus.Done), ("marker", StepStatus.Done), ("scripts:b", StepStatus.Done), ("scripts:a", StepStatus.Done)]);
         h.Run(rules, Stage.Started);
         h.Lines[^1].ShouldBe("late started ");
     }
