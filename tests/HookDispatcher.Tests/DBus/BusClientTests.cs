@@ -58,14 +58,12 @@ public sealed class BusClientTests(DBusDaemon bus) : IClassFixture<DBusDaemon>, 
     }
 
     [Fact]
-    public void AMissingSocketFailsWithTheAddressAndTheReason()
+    public void AMissingSocketFailsWithTheAddressAndErrno()
     {
         var address = "unix:path=/nonexistent/hookdispatcher/bus";
 
-        var error = Should.Throw<BusTransportException>(() => BusClient.Connect(address, Timeout));
-
-        error.Message.ShouldStartWith($"Cannot connect to '{address}': ");
-        error.Message.ShouldNotContain("\n");
+        Should.Throw<BusTransportException>(() => BusClient.Connect(address, Timeout))
+            .Message.ShouldBe($"Cannot connect to '{address}': ENOENT (No such file or directory)");
     }
 
     [Fact]
@@ -79,6 +77,6 @@ public sealed class BusClientTests(DBusDaemon bus) : IClassFixture<DBusDaemon>, 
         socket.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(path));
 
         Should.Throw<BusTransportException>(() => BusClient.Connect("unix:path=" + path, Timeout))
-            .Message.ShouldStartWith($"Cannot connect to 'unix:path={path}': ");
+            .Message.ShouldBe($"Cannot connect to 'unix:path={path}': Connection refused");
     }
 }
