@@ -51,23 +51,21 @@ public sealed class SystemdManagerTests(DBusDaemon bus) : IClassFixture<DBusDaem
         }
     });
 
-    internal static void EmitJobRemoved(DBusConnection connection, string unit, string result, uint id = 42, string job = Job)
+    /// <summary>JobRemoved for job 41 (another unit's), then for job 42 (ours) with <paramref name="result"/>.</summary>
+    private static void EmitJobRemoved(DBusConnection connection, string unit, string result, string? destination = null)
     {
-        TestPeer.Emit(connection, SystemdManager.Path, SystemdManager.Interface, "JobRemoved", "uoss", (ref MessageWriter w) =>
-        {
-            w.WriteUInt32(41);
-            w.WriteObjectPath("/org/freedesktop/systemd1/job/41");
-            w.WriteString("other.service");
-            w.WriteString("done");
-        });
+        JobRemoved(connection, 41, "other.service", "done", destination);
+        JobRemoved(connection, 42, unit, result, destination);
+    }
+
+    private static void JobRemoved(DBusConnection connection, uint id, string unit, string result, string? destination = null) =>
         TestPeer.Emit(connection, SystemdManager.Path, SystemdManager.Interface, "JobRemoved", "uoss", (ref MessageWriter w) =>
         {
             w.WriteUInt32(id);
-            w.WriteObjectPath(job);
+            w.WriteObjectPath(FormattableString.Invariant($"/org/freedesktop/systemd1/job/{id}"));
             w.WriteString(unit);
             w.WriteString(result);
-        });
-    }
+        }, destination);
 
     [Fact]
     public void SetUnitPropertiesSendsTheSameBodyAsBusctl()
@@ -180,5 +178,63 @@ public sealed class SystemdManagerTests(DBusDaemon bus) : IClassFixture<DBusDaem
         Should.Throw<DBusUnexpectedValueException>(() => new SystemdManager(_client)
                 .GetBytesProperty("/org/freedesktop/systemd1/unit/x", "org.freedesktop.systemd1.Slice", "AllowedCPUs"))
             .Message.ShouldBe("AllowedCPUs of /org/freedesktop/systemd1/unit/x has signature 's', expected 'ay'");
+    }
+
+    /// <summary>A systemd that queues a.service's start job and sends JobRemoved only when the test says so.</summary>
+    private TestPeer StartSlowSystemd() => new(bus.Address, SystemdManager.Destination, call =>
+    {
+        if (call.Request.MemberAsString == "StartUnit")
+        {
+            TestPeer.Reply(call, "o", (ref MessageWriter w) => w.WriteObjectPath(Job));
+        }
+        else
+        {
+            TestPeer.Reply(call);
+        }
+        return true;
+    });
+
+    /// <summary>Queues a.service's start job and waits for it on another thread.</summary>
+    private Task<string> StartAndWait()
+    {
+        var manager = new SystemdManager(_client);
+        manager.Subscribe();
+        var job = manager.StartUnit("a.service", "replace");
+        job.ShouldBe(Job);
+        return Task.Run(() => manager.WaitForJob(job, Timeout), TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>
+    /// Any client on the system bus can emit a signal named JobRemoved; only the one sent by the unique name that owns
+    /// org.freedesktop.systemd1 may finish the wait.
+    /// </summary>
+    [Fact]
+    public async Task AForgedJobRemovedFromAnotherClientIsIgnoredAndTheRealOneCounts()
+    {
+        using var systemd = StartSlowSystemd();
+        var wait = StartAndWait();
+        using var forger = new DBusConnection(bus.Address);
+        await forger.ConnectAsync();
+
+        // Broadcast (the bus's match rule holds it back) and sent to us directly (only the sender check can).
+        EmitJobRemoved(forger, "a.service", "done");
+        EmitJobRemoved(forger, "a.service", "done", destination: _client.Connection.UniqueName);
+
+        (await Task.WhenAny(wait, Task.Delay(500, TestContext.Current.CancellationToken))).ShouldNotBe(wait);
+        EmitJobRemoved(systemd.Connection, "a.service", "failed");
+        (await wait.WaitAsync(Timeout, TestContext.Current.CancellationToken)).ShouldBe("failed");
+    }
+
+    [Fact]
+    public async Task AJobRemovedForAnotherJobDoesNotEndTheWait()
+    {
+        using var systemd = StartSlowSystemd();
+        var wait = StartAndWait();
+
+        JobRemoved(systemd.Connection, 43, "a.service", "done");
+
+        (await Task.WhenAny(wait, Task.Delay(300, TestContext.Current.CancellationToken))).ShouldNotBe(wait);
+        JobRemoved(systemd.Connection, 42, "a.service", "done");
+        (await wait.WaitAsync(Timeout, TestContext.Current.CancellationToken)).ShouldBe("done");
     }
 }
