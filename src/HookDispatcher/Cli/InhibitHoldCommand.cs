@@ -1,7 +1,8 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
-using HookDispatcher.DBus;
 using HookDispatcher.Hook;
+using HookDispatcher.Host.Systemd;
+using Tmds.DBus.Protocol;
 
 namespace HookDispatcher.Cli;
 
@@ -13,7 +14,7 @@ internal static class InhibitHoldCommand
 {
     public static Command Create()
     {
-        var bus = new Option<string>("--bus") { Description = "System bus address", DefaultValueFactory = _ => DBusConnection.SystemBusAddress };
+        var bus = new Option<string>("--bus") { Description = "System bus address", DefaultValueFactory = _ => BusClient.SystemBusAddress };
         var what = new Option<string>("--what") { Description = "Colon-separated lock types (sleep, idle, shutdown, …)", Required = true };
         var why = new Option<string>("--why") { Description = "Reason shown by systemd-inhibit --list", Required = true };
         var domain = new Argument<string>("domain") { Description = "The libvirt domain the lock is for" };
@@ -32,14 +33,14 @@ internal static class InhibitHoldCommand
             using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
             try
             {
-                using var connection = DBusConnection.Connect(result.GetValue(bus)!, TimeSpan.FromSeconds(10));
-                var login = new LoginManager(connection, TimeSpan.FromSeconds(10));
+                using var connection = BusClient.Connect(result.GetValue(bus)!, TimeSpan.FromSeconds(10));
+                var login = new LoginManager(connection);
                 using var lockFd = login.Inhibit(result.GetValue(what)!, "hookdispatcher", result.GetValue(why)!, "block");
                 result.InvocationConfiguration.Output.WriteLine($"holding the '{result.GetValue(what)}' inhibitor for {result.GetValue(domain)}");
                 stop.Wait();
                 return ExitCodes.Ok;
             }
-            catch (Exception e) when (e is DBusErrorException or DBusTransportException or DBusProtocolException or TimeoutException)
+            catch (Exception e) when (e is DBusExceptionBase or BusTransportException or TimeoutException)
             {
                 result.InvocationConfiguration.Error.WriteLine($"hookctl inhibit-hold: {e.Message}");
                 return ExitCodes.ActionFailed;

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace HookDispatcher.Host;
 
 /// <summary>The real fbcon: one ioctl on /dev/fbN under the host root.</summary>
-internal sealed partial class FramebufferConsole(IHostFs fs) : IFramebufferConsole
+internal sealed class FramebufferConsole(IHostFs fs) : IFramebufferConsole
 {
     private const uint FBIOPUT_CON2FBMAP = 0x4610;
 
@@ -25,7 +25,7 @@ internal sealed partial class FramebufferConsole(IHostFs fs) : IFramebufferConso
         try
         {
             var map = new Con2FbMap { Console = 1, Framebuffer = (uint)framebuffer };
-            if (Ioctl(fd, FBIOPUT_CON2FBMAP, &map) < 0)
+            if (LibC.Ioctl(fd, FBIOPUT_CON2FBMAP, &map) < 0)
             {
                 throw new HostIoException("ioctl FBIOPUT_CON2FBMAP on", path, null, Marshal.GetLastPInvokeError());
             }
@@ -35,7 +35,4 @@ internal sealed partial class FramebufferConsole(IHostFs fs) : IFramebufferConso
             LibC.Close(fd);
         }
     }
-
-    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
-    private static unsafe partial int Ioctl(int fd, nuint request, Con2FbMap* argument);
 }

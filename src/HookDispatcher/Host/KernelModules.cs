@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace HookDispatcher.Host;
 
 /// <summary>The real module loader: modprobe through <see cref="ProcessRunner"/>, delete_module(2) directly.</summary>
-internal sealed partial class KernelModules(IHostFs fs, ProcessRunner runner) : IKernelModules
+internal sealed class KernelModules(IHostFs fs, ProcessRunner runner) : IKernelModules
 {
     private const int O_NONBLOCK = 0x800;
 
@@ -28,13 +28,10 @@ internal sealed partial class KernelModules(IHostFs fs, ProcessRunner runner) : 
     public void Unload(string name)
     {
         // O_NONBLOCK: fail with EWOULDBLOCK/EBUSY at once instead of waiting in the kernel for users to go away.
-        if (DeleteModule(Normalize(name), O_NONBLOCK) != 0)
+        if (LibC.DeleteModule(Normalize(name), O_NONBLOCK) != 0)
         {
             var errno = Marshal.GetLastPInvokeError();
             throw new ModuleException(name, $"Cannot unload module '{name}': {Host.Errno.Describe(errno)}", errno);
         }
     }
-
-    [LibraryImport("libc", EntryPoint = "delete_module", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int DeleteModule(string name, int flags);
 }

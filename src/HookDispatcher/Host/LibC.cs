@@ -2,8 +2,11 @@ using System.Runtime.InteropServices;
 
 namespace HookDispatcher.Host;
 
-/// <summary>The few libc calls the host layer needs; errno is read right after each call.</summary>
-internal static partial class LibC
+/// <summary>
+/// Every libc call the product makes, in one place (D-Bus goes through Tmds.DBus.Protocol). Callers read errno with
+/// <see cref="Marshal.GetLastPInvokeError"/> right after the call and turn it into their typed exception.
+/// </summary>
+internal static unsafe partial class LibC
 {
     public const int O_RDONLY = 0;
     public const int O_WRONLY = 1;
@@ -20,7 +23,7 @@ internal static partial class LibC
     public static partial int Open(string path, int flags, int mode);
 
     [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
-    public static unsafe partial nint Write(int fd, byte* buffer, nint count);
+    public static partial nint Write(int fd, byte* buffer, nint count);
 
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
@@ -33,4 +36,29 @@ internal static partial class LibC
 
     [LibraryImport("libc", EntryPoint = "geteuid")]
     public static partial uint GetEuid();
+
+    /// <summary>stat(2) into a caller's x86_64 <c>struct stat</c> buffer (144 bytes); follows symlinks.</summary>
+    [LibraryImport("libc", EntryPoint = "stat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Stat(string path, byte* buffer);
+
+    /// <summary>realpath(3) with a null buffer: the result is malloc'ed, free it with NativeMemory.Free.</summary>
+    [LibraryImport("libc", EntryPoint = "realpath", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial nint RealPath(string path, nint resolved);
+
+    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
+    public static partial int Ioctl(int fd, nuint request, void* argument);
+
+    [LibraryImport("libc", EntryPoint = "delete_module", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int DeleteModule(string name, int flags);
+
+    [LibraryImport("libc", EntryPoint = "memfd_create", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int MemfdCreate(string name, uint flags);
+
+    // fcntl is variadic; with only integer arguments the x86-64 and AArch64 Linux calling conventions pass them
+    // exactly as for a fixed signature.
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    public static partial int Fcntl(int fd, int command, int argument);
+
+    [LibraryImport("libc", EntryPoint = "sendmsg", SetLastError = true)]
+    public static partial nint SendMsg(nint socket, MsgHdr* message, int flags);
 }

@@ -2,8 +2,8 @@ using System.Runtime.InteropServices;
 
 namespace HookDispatcher.Host;
 
-// The x86-64/AArch64 Linux layouts of sendmsg(2)/recvmsg(2)'s structures, shared by the D-Bus transport and the
-// journald sink (both pass file descriptors with SCM_RIGHTS).
+// The x86-64/AArch64 Linux layouts of sendmsg(2)'s structures, for the journald sink (it passes a memfd with
+// SCM_RIGHTS when an entry is too large for one datagram).
 
 [StructLayout(LayoutKind.Sequential)]
 internal unsafe struct IoVec

@@ -1,47 +1,46 @@
-using HookDispatcher.DBus;
+using HookDispatcher.Host.Systemd;
 using HookDispatcher.Values;
+using Tmds.DBus.Protocol;
 
 namespace HookDispatcher.Host;
 
 /// <summary>
-/// <see cref="ISystemd"/> over the system bus. Connects on first use, so the hook pays for D-Bus only when a rule
-/// needs systemd or logind.
+/// <see cref="ISystemd"/> over the system bus with Tmds.DBus.Protocol. Connects on first use, so the hook pays for
+/// D-Bus only when a rule needs systemd or logind.
 /// </summary>
 internal sealed class SystemdBus(string address, TimeSpan timeout) : ISystemd, IDisposable
 {
-    private DBusConnection? _connection;
+    private BusClient? _bus;
     private SystemdManager? _systemd;
     private LoginManager? _login;
 
-    private SystemdManager Systemd => _systemd ??= new SystemdManager(Connection, timeout);
+    private SystemdManager Systemd => _systemd ??= new SystemdManager(Bus);
 
-    private LoginManager Login => _login ??= new LoginManager(Connection, timeout);
+    private LoginManager Login => _login ??= new LoginManager(Bus);
 
-    private DBusConnection Connection => _connection ??= DBusConnection.Connect(address, timeout);
+    private BusClient Bus => _bus ??= BusClient.Connect(address, timeout);
 
     public CpuSet? GetAllowedCpus(string unit)
     {
-        var path = Systemd.GetUnit(unit) ?? throw new DBusErrorException(SystemdManager.NoSuchUnitError, $"Unit {unit} not loaded.");
-        var value = Systemd.GetUnitProperty(path, UnitInterface(unit), "AllowedCPUs");
-        var mask = value.Value as byte[] ?? throw new DBusProtocolException($"AllowedCPUs of {unit} has signature '{value.Signature}', expected 'ay'");
+        var path = Systemd.GetUnit(unit) ?? throw new DBusErrorReplyException(SystemdManager.NoSuchUnitError, $"Unit {unit} not loaded.");
+        var mask = Systemd.GetBytesProperty(path, UnitInterface(unit), "AllowedCPUs");
         return mask.Length == 0 ? null : CpuSet.FromMask(mask);
     }
 
     public void SetAllowedCpus(string unit, CpuSet? cpus) =>
-        Systemd.SetUnitProperties(unit, runtime: true, [UnitProperties.AllowedCpus(cpus ?? CpuSet.Empty)]);
+        Systemd.SetAllowedCpus(unit, runtime: true, (cpus ?? CpuSet.Empty).ToMask());
 
     public void StartTransientService(string unit, string description, IReadOnlyList<string> argv)
     {
         Systemd.Subscribe();
-        var job = Systemd.StartTransientUnit(unit, "fail",
+        var job = Systemd.StartTransientService(unit, "fail",
         [
-            UnitProperties.String("Description", description),
-            UnitProperties.String("Type", "exec"),
-            UnitProperties.ExecStart(new ExecCommand(argv[0], argv)),
+            ("Description", description),
+            ("Type", "exec"),
             // Its output belongs in the journal, never in libvirtd's pipes.
-            UnitProperties.String("StandardOutput", "journal"),
-            UnitProperties.String("StandardError", "journal"),
-        ], []);
+            ("StandardOutput", "journal"),
+            ("StandardError", "journal"),
+        ], argv);
         Expect(Systemd.WaitForJob(job, timeout), "start", unit);
     }
 
@@ -67,13 +66,13 @@ internal sealed class SystemdBus(string address, TimeSpan timeout) : ISystemd, I
         {
             return false;
         }
-        var state = Systemd.GetUnitProperty(path, "org.freedesktop.systemd1.Unit", "ActiveState").Value as string;
+        var state = Systemd.GetStringProperty(path, "org.freedesktop.systemd1.Unit", "ActiveState");
         return state is "active" or "activating" or "reloading";
     }
 
     public IReadOnlyList<Inhibitor> ListInhibitors() => Login.ListInhibitors();
 
-    public void Dispose() => _connection?.Dispose();
+    public void Dispose() => _bus?.Dispose();
 
     private static string UnitInterface(string unit) => Path.GetExtension(unit) switch
     {
@@ -90,7 +89,7 @@ internal sealed class SystemdBus(string address, TimeSpan timeout) : ISystemd, I
     {
         if (result != "done")
         {
-            throw new DBusErrorException("org.freedesktop.systemd1.JobFailed", $"systemd could not {verb} {unit}: job result '{result}'");
+            throw new DBusErrorReplyException("org.freedesktop.systemd1.JobFailed", $"systemd could not {verb} {unit}: job result '{result}'");
         }
     }
 }

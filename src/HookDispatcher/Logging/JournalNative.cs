@@ -8,7 +8,7 @@ namespace HookDispatcher.Logging;
 /// The memfd hand-over journald accepts for entries larger than one datagram: System.Net.Sockets cannot send
 /// SCM_RIGHTS, so this goes through libc.
 /// </summary>
-internal static unsafe partial class JournalNative
+internal static unsafe class JournalNative
 {
     private const uint MfdCloexec = 0x1;
     private const uint MfdAllowSealing = 0x2;
@@ -31,7 +31,7 @@ internal static unsafe partial class JournalNative
     /// </summary>
     public static void SendSealedMemfd(SafeHandle socket, string socketPath, ReadOnlySpan<byte> payload)
     {
-        var fd = MemfdCreate("journal", MfdAllowSealing | MfdCloexec);
+        var fd = LibC.MemfdCreate("journal", MfdAllowSealing | MfdCloexec);
         if (fd < 0)
         {
             throw Failure("memfd_create(\"journal\")");
@@ -39,7 +39,7 @@ internal static unsafe partial class JournalNative
         try
         {
             WriteAll(fd, payload);
-            if (Fcntl(fd, FAddSeals, FSealShrink | FSealGrow | FSealWrite | FSealSeal) < 0)
+            if (LibC.Fcntl(fd, FAddSeals, FSealShrink | FSealGrow | FSealWrite | FSealSeal) < 0)
             {
                 throw Failure("fcntl(F_ADD_SEALS) on the journal memfd");
             }
@@ -48,7 +48,7 @@ internal static unsafe partial class JournalNative
         finally
         {
             // Once sendmsg returns, the queued datagram holds its own reference to the memfd.
-            _ = Close(fd);
+            _ = LibC.Close(fd);
         }
     }
 
@@ -59,7 +59,7 @@ internal static unsafe partial class JournalNative
             var done = 0;
             while (done < payload.Length)
             {
-                var written = Write(fd, start + done, (nuint)(payload.Length - done));
+                var written = LibC.Write(fd, start + done, payload.Length - done);
                 if (written < 0)
                 {
                     if (Marshal.GetLastPInvokeError() == Eintr)
@@ -106,7 +106,7 @@ internal static unsafe partial class JournalNative
         try
         {
             socket.DangerousAddRef(ref added);
-            while (SendMsg(socket.DangerousGetHandle(), &message, MsgNoSignal) < 0)
+            while (LibC.SendMsg(socket.DangerousGetHandle(), &message, MsgNoSignal) < 0)
             {
                 if (Marshal.GetLastPInvokeError() != Eintr)
                 {
@@ -128,23 +128,4 @@ internal static unsafe partial class JournalNative
         var errno = Marshal.GetLastPInvokeError();
         return new JournalException($"{call} failed: {Host.Errno.Describe(errno)}");
     }
-
-
-
-    [LibraryImport("libc", EntryPoint = "memfd_create", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int MemfdCreate(string name, uint flags);
-
-    // fcntl is variadic; with only integer arguments the x86-64 and AArch64 Linux calling conventions pass them
-    // exactly as for a fixed signature.
-    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
-    private static partial int Fcntl(int fd, int command, int argument);
-
-    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
-    private static partial nint Write(int fd, byte* buffer, nuint count);
-
-    [LibraryImport("libc", EntryPoint = "sendmsg", SetLastError = true)]
-    private static partial nint SendMsg(nint socket, MsgHdr* message, int flags);
-
-    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-    private static partial int Close(int fd);
 }

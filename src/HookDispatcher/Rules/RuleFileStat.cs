@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using HookDispatcher.Host;
 
 namespace HookDispatcher.Rules;
 
@@ -6,7 +7,7 @@ namespace HookDispatcher.Rules;
 /// Owner, mode and size of a path, and its canonical form. .NET exposes the mode but not the owner, and
 /// Path.GetFullPath does not resolve symlinks in parent directories, hence libc. Offsets are x86_64 struct stat.
 /// </summary>
-internal static unsafe partial class RuleFileStat
+internal static unsafe class RuleFileStat
 {
     public const uint TypeMask = 0xF000; // S_IFMT
     public const uint Directory = 0x4000; // S_IFDIR
@@ -23,7 +24,7 @@ internal static unsafe partial class RuleFileStat
         var buffer = stackalloc byte[StatSize];
         mode = uid = 0;
         size = 0;
-        if (Stat(path, buffer) != 0)
+        if (LibC.Stat(path, buffer) != 0)
         {
             return ErrnoName(Marshal.GetLastPInvokeError());
         }
@@ -37,7 +38,7 @@ internal static unsafe partial class RuleFileStat
     public static string? TryRealPath(string path, out string resolved)
     {
         resolved = path;
-        var result = RealPath(path, 0);
+        var result = LibC.RealPath(path, 0);
         if (result == 0)
         {
             return ErrnoName(Marshal.GetLastPInvokeError());
@@ -65,10 +66,4 @@ internal static unsafe partial class RuleFileStat
         40 => "ELOOP",
         _ => FormattableString.Invariant($"errno {errno}"),
     };
-
-    [LibraryImport("libc", EntryPoint = "stat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Stat(string path, byte* buffer);
-
-    [LibraryImport("libc", EntryPoint = "realpath", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial nint RealPath(string path, nint resolved);
 }

@@ -1,4 +1,4 @@
 namespace HookDispatcher.Tests.DBus;
 
-/// <summary>A method call as it arrived at a <see cref="TestPeer"/>: the raw body bytes and their signature.</summary>
-internal sealed record RecordedCall(string? Interface, string Member, string Signature, byte[] Body);
+/// <summary>A method call as it arrived at a <see cref="TestPeer"/>: its signature and body as text (<see cref="BodyText"/>).</summary>
+internal sealed record RecordedCall(string? Interface, string Member, string Signature, string Path, string Body);

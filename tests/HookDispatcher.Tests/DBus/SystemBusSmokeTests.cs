@@ -1,4 +1,4 @@
-using HookDispatcher.DBus;
+using HookDispatcher.Host.Systemd;
 using Shouldly;
 
 namespace HookDispatcher.Tests.DBus;
@@ -15,13 +15,13 @@ public sealed class SystemBusSmokeTests
         {
             Assert.Skip("no system bus at /run/dbus/system_bus_socket");
         }
-        using var connection = DBusConnection.Connect(DBusConnection.SystemBusAddress, Timeout);
-        var systemd = new SystemdManager(connection, Timeout);
+        using var bus = BusClient.Connect(BusClient.SystemBusAddress, Timeout);
+        var systemd = new SystemdManager(bus);
 
         var unit = systemd.GetUnit("dbus.service") ?? systemd.GetUnit("dbus-broker.service");
 
         unit.ShouldNotBeNull();
-        systemd.GetUnitProperty(unit.Value, "org.freedesktop.systemd1.Unit", "ActiveState").Value.ShouldBe("active");
+        systemd.GetStringProperty(unit, "org.freedesktop.systemd1.Unit", "ActiveState").ShouldBe("active");
         systemd.GetUnit("hookdispatcher-does-not-exist.service").ShouldBeNull();
     }
 }

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using HookDispatcher.DBus;
+using HookDispatcher.Host.Systemd;
 using Shouldly;
 
 namespace HookDispatcher.Tests.DBus;

@@ -1,35 +1,45 @@
-using HookDispatcher.DBus;
+using Tmds.DBus.Protocol;
 
 namespace HookDispatcher.Tests.DBus;
 
 /// <summary>
-/// A second connection to the test bus that owns a name and answers calls on its own thread with
+/// A second connection to the test bus that owns a name and answers every call under /org with
 /// <paramref name="handler"/>; every call is recorded. A handler exception becomes an error reply.
 /// </summary>
-internal sealed class TestPeer : IDisposable
+internal sealed class TestPeer : IDisposable, IPathMethodHandler
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
 
     private readonly DBusConnection _connection;
     private readonly string _name;
-    private readonly Func<Message, DBusConnection, bool> _handler;
-    private readonly Thread _thread;
+    private readonly Func<MethodContext, bool> _handler;
     private readonly List<RecordedCall> _calls = [];
-    private volatile bool _stop;
 
-    /// <param name="handler">Answers a call and returns true, or returns false to get an UnknownMethod error.</param>
-    public TestPeer(string address, string name, Func<Message, DBusConnection, bool> handler)
+    /// <param name="handler">Answers a call (or decides to leave it unanswered) and returns true, or returns false to
+    /// get an UnknownMethod error.</param>
+    public TestPeer(string address, string name, Func<MethodContext, bool> handler)
     {
-        _connection = DBusConnection.Connect(address, Timeout);
-        if (_connection.RequestName(name, 4, Timeout) != 1)
-        {
-            throw new InvalidOperationException($"The test peer could not own '{name}'");
-        }
         _name = name;
         _handler = handler;
-        _thread = new Thread(Serve) { IsBackground = true, Name = "dbus test peer " + name };
-        _thread.Start();
+        _connection = new DBusConnection(address);
+        try
+        {
+            _connection.ConnectAsync().AsTask().WaitAsync(Timeout).GetAwaiter().GetResult();
+            _connection.AddMethodHandler(this);
+            _connection.RequestNameAsync(name, RequestNameOptions.None).WaitAsync(Timeout).GetAwaiter().GetResult();
+        }
+        catch
+        {
+            _connection.Dispose();
+            throw;
+        }
     }
+
+    public string Path => "/org";
+
+    public bool HandlesChildPaths => true;
+
+    public string UniqueName => _connection.UniqueName!;
 
     public IReadOnlyList<RecordedCall> Calls
     {
@@ -44,63 +54,77 @@ internal sealed class TestPeer : IDisposable
 
     public Exception? Failure { get; private set; }
 
+    /// <summary>This peer's connection: what it sends carries its unique name as the sender.</summary>
+    public DBusConnection Connection => _connection;
+
+    public delegate void WriteBody(ref MessageWriter writer);
+
+    /// <param name="destination">null broadcasts it (delivered by match rule); a unique name sends it to that client alone.</param>
+    public static void Emit(DBusConnection connection, string path, string @interface, string member, string signature, WriteBody body, string? destination = null)
+    {
+        var writer = connection.GetMessageWriter();
+        try
+        {
+            writer.WriteSignalHeader(destination, path, @interface, member, signature);
+            body(ref writer);
+            if (!connection.TrySendMessage(writer.CreateMessage()))
+            {
+                throw new InvalidOperationException($"could not send {member}: the connection is closed");
+            }
+        }
+        finally
+        {
+            writer.Dispose();
+        }
+    }
+
+    /// <summary>Replies to <paramref name="call"/> with a body of <paramref name="signature"/> written by <paramref name="body"/>.</summary>
+    public static void Reply(MethodContext call, string signature = "", WriteBody? body = null)
+    {
+        var writer = call.CreateReplyWriter(signature.Length == 0 ? null : signature);
+        try
+        {
+            body?.Invoke(ref writer);
+            call.Reply(writer.CreateMessage());
+        }
+        finally
+        {
+            writer.Dispose();
+        }
+    }
+
+    public ValueTask HandleMethodAsync(MethodContext context)
+    {
+        var call = context.Request;
+        lock (_calls)
+        {
+            _calls.Add(new RecordedCall(call.InterfaceAsString, call.MemberAsString!, call.SignatureAsString, call.PathAsString!, BodyText.Of(call)));
+        }
+        try
+        {
+            if (!_handler(context))
+            {
+                context.ReplyUnknownMethodError();
+            }
+        }
+        catch (Exception e)
+        {
+            Failure = e;
+            context.ReplyError("org.hookdispatcher.Test.HandlerFailed", e.Message);
+        }
+        return ValueTask.CompletedTask;
+    }
+
     public void Dispose()
     {
-        _stop = true;
-        _thread.Join(Timeout);
         try
         {
             // Released synchronously, so the next test's peer can own the name at once.
-            var release = new MethodCall(DBusConnection.BusName, new ObjectPath("/org/freedesktop/DBus"),
-                DBusConnection.BusName, "ReleaseName", "s");
-            release.Body.WriteString(_name);
-            _connection.Call(release, Timeout).Dispose();
+            _connection.ReleaseNameAsync(_name).WaitAsync(Timeout).GetAwaiter().GetResult();
         }
         finally
         {
             _connection.Dispose();
-        }
-    }
-
-    private void Serve()
-    {
-        while (!_stop)
-        {
-            Message? message;
-            try
-            {
-                message = _connection.ReceiveMessage(TimeSpan.FromMilliseconds(50));
-            }
-            catch (Exception e)
-            {
-                Failure = e;
-                return;
-            }
-            if (message is null || message.Type != MessageType.MethodCall)
-            {
-                message?.Dispose();
-                continue;
-            }
-            using (message)
-            {
-                lock (_calls)
-                {
-                    _calls.Add(new RecordedCall(message.Interface, message.Member!, message.Signature, message.Body.ToArray()));
-                }
-                try
-                {
-                    if (!_handler(message, _connection))
-                    {
-                        _connection.SendError(message, "org.freedesktop.DBus.Error.UnknownMethod",
-                            $"No method {message.Member}", Timeout);
-                    }
-                }
-                catch (Exception e) when (e is not DBusTransportException)
-                {
-                    Failure = e;
-                    _connection.SendError(message, "org.hookdispatcher.Test.HandlerFailed", e.Message, Timeout);
-                }
-            }
         }
     }
 }

@@ -145,4 +145,20 @@ public sealed class ContractTests(DBusDaemon bus) : IClassFixture<DBusDaemon>
             }
         }
     }
+
+    [Fact]
+    public void EveryNativeCallIsDeclaredInLibC()
+    {
+        var libc = Path.Join(HookProcess.RepoRoot, "src", "HookDispatcher", "Host", "LibC.cs");
+        var sources = Directory.GetFiles(Path.Join(HookProcess.RepoRoot, "src"), "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains("/obj/", StringComparison.Ordinal) && !f.Contains("/bin/", StringComparison.Ordinal) && f != libc);
+        foreach (var file in sources)
+        {
+            var text = File.ReadAllText(file);
+            foreach (var import in new[] { "[LibraryImport", "[DllImport", "extern " })
+            {
+                text.ShouldNotContain(import, Shouldly.Case.Sensitive, $"{file} declares a native call: they all live in Host/LibC.cs");
+            }
+        }
+    }
 }

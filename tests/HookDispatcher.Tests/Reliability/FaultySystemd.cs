@@ -1,6 +1,7 @@
-using HookDispatcher.DBus;
 using HookDispatcher.Host;
+using HookDispatcher.Host.Systemd;
 using HookDispatcher.Values;
+using Tmds.DBus.Protocol;
 
 namespace HookDispatcher.Tests.Reliability;
 
@@ -50,5 +51,5 @@ internal sealed class FaultySystemd(ISystemd inner, FaultPlan plan) : ISystemd
     }
 
     private void Hit(string call) =>
-        plan.Hit(call, message => new DBusErrorException("org.freedesktop.DBus.Error.Failed", message));
+        plan.Hit(call, message => new DBusErrorReplyException("org.freedesktop.DBus.Error.Failed", message));
 }

@@ -1,7 +1,8 @@
 using System.Text;
-using HookDispatcher.DBus;
+using HookDispatcher.Host.Systemd;
 using HookDispatcher.Tests.DBus;
 using HookDispatcher.Values;
+using Tmds.DBus.Protocol;
 
 namespace HookDispatcher.Tests.Reliability;
 
@@ -31,8 +32,8 @@ internal sealed class SystemdPeer : IDisposable
         {
             _allowed[unit] = null;
         }
-        _systemd = new TestPeer(address, SystemdManager.Destination, (call, connection) => Serve(call, connection, AnswerSystemd));
-        _login = new TestPeer(address, LoginManager.Destination, (call, connection) => Serve(call, connection, AnswerLogin));
+        _systemd = new TestPeer(address, SystemdManager.Destination, call => Serve(call, AnswerSystemd));
+        _login = new TestPeer(address, LoginManager.Destination, call => Serve(call, AnswerLogin));
     }
 
     /// <summary>A unit that runs (a display manager): StopUnit stops it, StartUnit starts it again.</summary>
@@ -82,26 +83,27 @@ internal sealed class SystemdPeer : IDisposable
         Withheld.Dispose();
     }
 
-    private bool Serve(Message call, DBusConnection connection, Func<Message, DBusConnection, bool, bool> answer)
+    private bool Serve(MethodContext call, Func<MethodContext, bool, bool> answer)
     {
         var number = Interlocked.Increment(ref _calls);
-        if (Withhold?.Invoke(number, call.Member!) == true)
+        if (Withhold?.Invoke(number, call.Request.MemberAsString!) == true)
         {
+            // Never replied to, never disposed: the caller waits until the test kills it.
+            call.DisposesAsynchronously = true;
             if (ApplyWithheld)
             {
-                answer(call, connection, false);
+                answer(call, false);
             }
             Withheld.Set();
             return true;
         }
-        return answer(call, connection, true);
+        return answer(call, true);
     }
 
-    private bool AnswerSystemd(Message call, DBusConnection connection, bool reply)
+    private bool AnswerSystemd(MethodContext call, bool reply)
     {
-        var body = new MessageWriter();
-        var reader = call.GetBodyReader();
-        switch (call.Member)
+        var reader = call.Request.GetBodyReader();
+        switch (call.Request.MemberAsString)
         {
             case "Subscribe":
                 break;
@@ -116,37 +118,44 @@ internal sealed class SystemdPeer : IDisposable
                 {
                     if (reply)
                     {
-                        connection.SendError(call, SystemdManager.NoSuchUnitError, $"Unit {name} not loaded.", Timeout);
+                        call.ReplyError(SystemdManager.NoSuchUnitError, $"Unit {name} not loaded.");
                     }
                     return true;
                 }
-                body.WriteObjectPath(UnitPath(name));
-                return Reply(call, connection, reply, "o", body);
+                return Reply(call, reply, "o", (ref MessageWriter w) => w.WriteObjectPath(UnitPath(name)));
             case "Get":
                 reader.ReadString();
                 var property = reader.ReadString();
-                var unit = UnitOf(call.Path!.Value.Value);
+                var unit = UnitOf(call.Request.PathAsString!);
+                byte[] mask;
+                string state;
                 lock (_gate)
                 {
-                    body.WriteVariant(property == "AllowedCPUs"
-                        ? DBusVariant.Bytes(_allowed.GetValueOrDefault(unit)?.ToMask() ?? [])
-                        : DBusVariant.String(_running.ContainsKey(unit) || _allowed.ContainsKey(unit) ? "active" : "inactive"));
+                    mask = _allowed.GetValueOrDefault(unit)?.ToMask() ?? [];
+                    state = _running.ContainsKey(unit) || _allowed.ContainsKey(unit) ? "active" : "inactive";
                 }
-                return Reply(call, connection, reply, "v", body);
+                return property == "AllowedCPUs"
+                    ? Reply(call, reply, "v", (ref MessageWriter w) =>
+                    {
+                        w.WriteSignature("ay");
+                        w.WriteArray(mask);
+                    })
+                    : Reply(call, reply, "v", (ref MessageWriter w) => w.WriteVariantString(state));
             case "SetUnitProperties":
                 var target = reader.ReadString();
                 reader.ReadBool();
-                var end = reader.ReadArrayStart('(');
+                var end = reader.ReadArrayStart(DBusType.Struct);
                 while (reader.HasNext(end))
                 {
-                    reader.ReadStructStart();
+                    reader.AlignStruct();
                     var key = reader.ReadString();
-                    var value = reader.ReadVariant();
-                    if (key == "AllowedCPUs" && value.Value is byte[] mask)
+                    var value = reader.ReadVariantValue();
+                    if (key == "AllowedCPUs")
                     {
+                        var bytes = value.GetArray<byte>();
                         lock (_gate)
                         {
-                            _allowed[target] = mask.Length == 0 ? null : CpuSet.FromMask(mask);
+                            _allowed[target] = bytes.Length == 0 ? null : CpuSet.FromMask(bytes);
                         }
                     }
                 }
@@ -155,15 +164,15 @@ internal sealed class SystemdPeer : IDisposable
                 var started = reader.ReadString();
                 reader.ReadString();
                 var argv = new List<string>();
-                var props = reader.ReadArrayStart('(');
+                var props = reader.ReadArrayStart(DBusType.Struct);
                 while (reader.HasNext(props))
                 {
-                    reader.ReadStructStart();
+                    reader.AlignStruct();
                     var key = reader.ReadString();
-                    var value = reader.ReadVariant();
-                    if (key == "ExecStart" && value.Value is object[] { Length: > 0 } commands && commands[0] is object[] { Length: 3 } command)
+                    var value = reader.ReadVariantValue();
+                    if (key == "ExecStart" && value.Count > 0)
                     {
-                        argv.AddRange(((object[])command[1]).Cast<string>());
+                        argv.AddRange(value.GetItem(0).GetItem(1).GetArray<string>());
                     }
                 }
                 lock (_gate)
@@ -172,92 +181,94 @@ internal sealed class SystemdPeer : IDisposable
                     {
                         if (reply)
                         {
-                            connection.SendError(call, "org.freedesktop.systemd1.UnitExists", $"Unit {started} already exists.", Timeout);
+                            call.ReplyError("org.freedesktop.systemd1.UnitExists", $"Unit {started} already exists.");
                         }
                         return true;
                     }
                     _running[started] = argv;
                 }
-                return Job(call, connection, reply, started);
+                return Job(call, reply, started);
             case "StopUnit":
                 var stopped = reader.ReadString();
                 lock (_gate)
                 {
                     _running.Remove(stopped);
                 }
-                return Job(call, connection, reply, stopped);
+                return Job(call, reply, stopped);
             case "StartUnit":
                 var start = reader.ReadString();
                 lock (_gate)
                 {
                     _running[start] = [];
                 }
-                return Job(call, connection, reply, start);
+                return Job(call, reply, start);
             default:
                 return false;
         }
-        return Reply(call, connection, reply, "", body);
+        return Reply(call, reply, "", null);
     }
 
-    private bool AnswerLogin(Message call, DBusConnection connection, bool reply)
+    private bool AnswerLogin(MethodContext call, bool reply)
     {
-        if (call.Member != "ListInhibitors")
+        if (call.Request.MemberAsString != "ListInhibitors")
         {
             return false;
         }
-        var body = new MessageWriter();
-        var start = body.WriteArrayStart('(');
+        List<(string What, string Why)> held;
         lock (_gate)
         {
-            foreach (var argv in _running.Values.Where(a => a.Contains("inhibit-hold")))
-            {
-                body.WriteStructStart();
-                body.WriteString(Arg(argv, "--what"));
-                body.WriteString("hookdispatcher");
-                body.WriteString(Arg(argv, "--why"));
-                body.WriteString("block");
-                body.WriteUInt32(0);
-                body.WriteUInt32(1);
-            }
+            held = _running.Values.Where(a => a.Contains("inhibit-hold")).Select(a => (Arg(a, "--what"), Arg(a, "--why"))).ToList();
         }
-        body.WriteArrayEnd(start);
-        return Reply(call, connection, reply, "a(ssssuu)", body);
+        return Reply(call, reply, "a(ssssuu)", (ref MessageWriter w) =>
+        {
+            var start = w.WriteArrayStart(DBusType.Struct);
+            foreach (var (what, why) in held)
+            {
+                w.WriteStructureStart();
+                w.WriteString(what);
+                w.WriteString("hookdispatcher");
+                w.WriteString(why);
+                w.WriteString("block");
+                w.WriteUInt32(0);
+                w.WriteUInt32(1);
+            }
+            w.WriteArrayEnd(start);
+        });
     }
 
-    private bool Job(Message call, DBusConnection connection, bool reply, string unit)
+    private bool Job(MethodContext call, bool reply, string unit)
     {
         var id = Interlocked.Increment(ref _jobs);
-        var job = new ObjectPath(FormattableString.Invariant($"/org/freedesktop/systemd1/job/{id}"));
+        var job = FormattableString.Invariant($"/org/freedesktop/systemd1/job/{id}");
         if (!reply)
         {
             return true;
         }
-        var body = new MessageWriter();
-        body.WriteObjectPath(job);
-        connection.SendReturn(call, "o", body, Timeout);
-        var signal = new MessageWriter();
-        signal.WriteUInt32(id);
-        signal.WriteObjectPath(job);
-        signal.WriteString(unit);
-        signal.WriteString("done");
-        connection.EmitSignal(SystemdManager.Path, SystemdManager.Interface, "JobRemoved", "uoss", signal, Timeout);
+        TestPeer.Reply(call, "o", (ref MessageWriter w) => w.WriteObjectPath(job));
+        TestPeer.Emit(call.Connection, SystemdManager.Path, SystemdManager.Interface, "JobRemoved", "uoss", (ref MessageWriter w) =>
+        {
+            w.WriteUInt32(id);
+            w.WriteObjectPath(job);
+            w.WriteString(unit);
+            w.WriteString("done");
+        });
         return true;
     }
 
-    private static bool Reply(Message call, DBusConnection connection, bool reply, string signature, MessageWriter body)
+    private static bool Reply(MethodContext call, bool reply, string signature, TestPeer.WriteBody? body)
     {
         if (reply)
         {
-            connection.SendReturn(call, signature, body, Timeout);
+            TestPeer.Reply(call, signature, body);
         }
         return true;
     }
 
     private static string Arg(IReadOnlyList<string> argv, string name) => argv[argv.ToList().IndexOf(name) + 1];
 
-    private static ObjectPath UnitPath(string unit) =>
-        new("/org/freedesktop/systemd1/unit/" + string.Concat(Encoding.UTF8.GetBytes(unit)
-            .Select(b => char.IsAsciiLetterOrDigit((char)b) ? ((char)b).ToString() : $"_{b:x2}")));
+    private static string UnitPath(string unit) =>
+        "/org/freedesktop/systemd1/unit/" + string.Concat(Encoding.UTF8.GetBytes(unit)
+            .Select(b => char.IsAsciiLetterOrDigit((char)b) ? ((char)b).ToString() : $"_{b:x2}"));
 
     private static string UnitOf(string path)
     {

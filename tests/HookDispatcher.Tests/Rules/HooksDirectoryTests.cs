@@ -10,7 +10,7 @@ public sealed class HooksDirectoryTests
     private static readonly string HooksDir = Path.Combine(RepoRoot(), "hooks.d");
 
     private static readonly JsonElement Schema =
-        JsonDocument.Parse(File.ReadAllText(Path.Combine(HooksDir, "rules.schema.json"))).RootElement;
+        JsonDocument.Parse(File.ReadAllText(RulesSchema.Path)).RootElement;
 
     public static TheoryData<string> RuleFiles()
     {
@@ -41,7 +41,7 @@ public sealed class HooksDirectoryTests
     [Theory]
     [MemberData(nameof(RuleFiles))]
     public void EveryExampleValidatesAgainstTheSchema(string file) =>
-        new MiniSchemaValidator(Schema).Validate(Parse(File.ReadAllText(Path.Combine(HooksDir, file)))).ShouldBeEmpty();
+        RulesSchema.Errors(File.ReadAllText(Path.Combine(HooksDir, file))).ShouldBeEmpty();
 
     [Fact]
     public void TheWin11DropInMergesOverItsBaseFile()
@@ -79,7 +79,7 @@ public sealed class HooksDirectoryTests
     public void BadFilesFailBothTheLoaderAndTheSchema(string json)
     {
         RuleDir.LoadText(json).Errors.ShouldNotBeEmpty();
-        new MiniSchemaValidator(Schema).Validate(Parse(json)).ShouldNotBeEmpty();
+        RulesSchema.Errors(json).ShouldNotBeEmpty();
     }
 
     [Fact]

@@ -39,7 +39,30 @@ internal sealed class RuleDir : IDisposable
         return file;
     }
 
-    public RuleLoadResult Load(string domain) => new RuleLoader().Load(Path, domain);
+    /// <summary>
+    /// Loads <paramref name="domain"/>'s files; when the loader accepts a single file, it must pass the schema too.
+    /// (With drop-ins a file may hold a value a later file overrides: the loader judges the merged rule, the schema
+    /// one file.)
+    /// </summary>
+    public RuleLoadResult Load(string domain)
+    {
+        var result = new RuleLoader().Load(Path, domain);
+        if (result.Errors.Count == 0 && RuleLoader.FilesFor(Path, domain) is [var single])
+        {
+            ShouldPassTheSchema([single]);
+        }
+        return result;
+    }
+
+    /// <summary>What the loader accepts, the shipped schema must accept: it is what editors check rule files with.</summary>
+    public static void ShouldPassTheSchema(IEnumerable<string> files)
+    {
+        foreach (var file in files)
+        {
+            var errors = RulesSchema.Errors(File.ReadAllText(file));
+            errors.ShouldBeEmpty($"{file} loads, but hooks.d/rules.schema.json rejects it:\n" + string.Join('\n', errors));
+        }
+    }
 
     public static void Chown(string path, int uid)
     {
@@ -52,7 +75,13 @@ internal sealed class RuleDir : IDisposable
     public static RuleLoadResult LoadText(string json)
     {
         using var dir = new RuleDir();
-        return new RuleLoader().LoadFiles([dir.Write("vm.json", json)]);
+        var file = dir.Write("vm.json", json);
+        var result = new RuleLoader().LoadFiles([file]);
+        if (result.Errors.Count == 0)
+        {
+            ShouldPassTheSchema([file]);
+        }
+        return result;
     }
 
     public static RuleSet Valid(string json)

@@ -1,6 +1,7 @@
-using HookDispatcher.DBus;
 using HookDispatcher.Host;
+using HookDispatcher.Host.Systemd;
 using HookDispatcher.Values;
+using Tmds.DBus.Protocol;
 
 namespace HookDispatcher.Tests.Support;
 
@@ -31,7 +32,7 @@ internal sealed class FakeSystemd : ISystemd
 
     public CpuSet? GetAllowedCpus(string unit) => AllowedCpus.TryGetValue(unit, out var cpus)
         ? cpus
-        : throw new DBusErrorException(SystemdManagerNoSuchUnit, $"Unit {unit} not loaded.");
+        : throw new DBusErrorReplyException(SystemdManagerNoSuchUnit, $"Unit {unit} not loaded.");
 
     public void SetAllowedCpus(string unit, CpuSet? cpus)
     {
@@ -44,7 +45,7 @@ internal sealed class FakeSystemd : ISystemd
         Record($"start {unit}");
         if (Running.ContainsKey(unit))
         {
-            throw new DBusErrorException("org.freedesktop.systemd1.UnitExists", $"Unit {unit} already exists.");
+            throw new DBusErrorReplyException("org.freedesktop.systemd1.UnitExists", $"Unit {unit} already exists.");
         }
         Running[unit] = argv;
     }
@@ -77,7 +78,7 @@ internal sealed class FakeSystemd : ISystemd
         Calls.Add(call);
         if (FailOn is { } prefix && call.StartsWith(prefix, StringComparison.Ordinal))
         {
-            throw new DBusErrorException("org.freedesktop.DBus.Error.AccessDenied", $"injected failure at '{call}'");
+            throw new DBusErrorReplyException("org.freedesktop.DBus.Error.AccessDenied", $"injected failure at '{call}'");
         }
     }
 }

@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
-using HookDispatcher.DBus;
 using HookDispatcher.Engine;
 using HookDispatcher.Host;
+using HookDispatcher.Host.Systemd;
 
 namespace HookDispatcher.Handlers.SleepInhibitor;
 

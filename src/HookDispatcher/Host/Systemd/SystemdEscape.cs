@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace HookDispatcher.DBus;
+namespace HookDispatcher.Host.Systemd;
 
 /// <summary>
 /// systemd's unit-name escaping, as <c>systemd-escape</c> does it without options: '/' becomes '-', ASCII letters,
