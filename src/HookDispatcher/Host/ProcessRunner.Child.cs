@@ -31,7 +31,7 @@ internal sealed partial class ProcessRunner
         {
             for (var i = 0; i < 3; i++)
             {
-                if (Pipe2(pipes + 2 * i, LibC.O_CLOEXEC) != 0)
+                if (LibC.Pipe2(pipes + 2 * i, LibC.O_CLOEXEC) != 0)
                 {
                     throw new IOException($"Cannot create a pipe for {request.Executable}: {Errno.Describe(Marshal.GetLastPInvokeError())}");
                 }
@@ -44,30 +44,30 @@ internal sealed partial class ProcessRunner
                     throw new HostIoException("open", file, null, Marshal.GetLastPInvokeError());
                 }
             }
-            Check(SpawnAttrInit(attr));
-            Check(SpawnAttrSetFlags(attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK));
-            Check(SpawnAttrSetPgroup(attr, 0));
-            SigEmptySet(sigset);
-            Check(SpawnAttrSetSigMask(attr, sigset));
+            Check(LibC.SpawnAttrInit(attr));
+            Check(LibC.SpawnAttrSetFlags(attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK));
+            Check(LibC.SpawnAttrSetPgroup(attr, 0));
+            LibC.SigEmptySet(sigset);
+            Check(LibC.SpawnAttrSetSigMask(attr, sigset));
             // glibc refuses its two internal real-time signals (32, 33) here; it resets their handlers itself.
             for (var signal = 1; signal <= 64; signal++)
             {
                 if (signal is not SIGKILL and not SIGSTOP)
                 {
-                    SigAddSet(sigset, signal);
+                    LibC.SigAddSet(sigset, signal);
                 }
             }
-            Check(SpawnAttrSetSigDefault(attr, sigset));
-            Check(FileActionsInit(actions));
-            Check(FileActionsAddDup2(actions, stdinFile >= 0 ? stdinFile : pipes[0], 0));
-            Check(FileActionsAddDup2(actions, pipes[3], 1));
-            Check(FileActionsAddDup2(actions, pipes[5], 2));
-            Check(FileActionsAddCloseFrom(actions, 3));
-            Check(FileActionsAddChdir(actions, "/"));
+            Check(LibC.SpawnAttrSetSigDefault(attr, sigset));
+            Check(LibC.FileActionsInit(actions));
+            Check(LibC.FileActionsAddDup2(actions, stdinFile >= 0 ? stdinFile : pipes[0], 0));
+            Check(LibC.FileActionsAddDup2(actions, pipes[3], 1));
+            Check(LibC.FileActionsAddDup2(actions, pipes[5], 2));
+            Check(LibC.FileActionsAddCloseFrom(actions, 3));
+            Check(LibC.FileActionsAddChdir(actions, "/"));
             var argv = Strings([request.Executable, .. request.Args], strings);
             var environment = request.Environment ?? CurrentEnvironment();
             var envp = Strings(environment.Select(kv => $"{kv.Key}={kv.Value}").ToList(), strings);
-            var error = PosixSpawn(out var pid, request.Executable, actions, attr, argv, envp);
+            var error = LibC.PosixSpawn(out var pid, request.Executable, actions, attr, argv, envp);
             if (error != 0)
             {
                 throw new IOException($"Cannot run {request.Executable}: {Errno.Describe(error)}");
@@ -90,8 +90,8 @@ internal sealed partial class ProcessRunner
             {
                 LibC.Close(stdinFile);
             }
-            FileActionsDestroy(actions);
-            SpawnAttrDestroy(attr);
+            LibC.FileActionsDestroy(actions);
+            LibC.SpawnAttrDestroy(attr);
             NativeMemory.Free(attr);
             NativeMemory.Free(actions);
             NativeMemory.Free(sigset);
@@ -149,7 +149,7 @@ internal sealed partial class ProcessRunner
         {
             int status;
             exitCode = 0;
-            if (_reaped || WaitPid(pid, &status, WNOHANG) != pid)
+            if (_reaped || LibC.WaitPid(pid, &status, WNOHANG) != pid)
             {
                 return false;
             }
@@ -162,22 +162,22 @@ internal sealed partial class ProcessRunner
         /// <summary>Waits up to <paramref name="wait"/> for output and hands what arrives to the outputs.</summary>
         public void Pump(ProcessOutput stdoutSink, ProcessOutput stderrSink, TimeSpan wait)
         {
-            var fds = stackalloc PollFd[2];
+            var fds = stackalloc LibC.PollFd[2];
             var count = 0;
             if (_stdout >= 0)
             {
-                fds[count++] = new PollFd { Fd = _stdout, Events = POLLIN };
+                fds[count++] = new LibC.PollFd { Fd = _stdout, Events = POLLIN };
             }
             if (_stderr >= 0)
             {
-                fds[count++] = new PollFd { Fd = _stderr, Events = POLLIN };
+                fds[count++] = new LibC.PollFd { Fd = _stderr, Events = POLLIN };
             }
             if (count == 0)
             {
                 Thread.Sleep(wait);
                 return;
             }
-            if (PollFds(fds, (nuint)count, (int)wait.TotalMilliseconds) <= 0)
+            if (LibC.PollFds(fds, (nuint)count, (int)wait.TotalMilliseconds) <= 0)
             {
                 return;
             }
@@ -189,7 +189,7 @@ internal sealed partial class ProcessRunner
                     continue;
                 }
                 var isOut = fds[i].Fd == _stdout;
-                var read = Read(fds[i].Fd, buffer, 16384);
+                var read = LibC.Read(fds[i].Fd, buffer, 16384);
                 if (read > 0)
                 {
                     (isOut ? stdoutSink : stderrSink).Append(new ReadOnlySpan<byte>(buffer, (int)read));
@@ -204,7 +204,7 @@ internal sealed partial class ProcessRunner
         /// <summary>SIGKILL to the whole group, then reap the child (bounded: a process in D state may linger).</summary>
         public void KillGroup()
         {
-            Kill(-pid, SIGKILL);
+            LibC.Kill(-pid, SIGKILL);
             Host.Poll.Until(() => _reaped || TryReap(out _), TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(5));
         }
 
@@ -227,69 +227,4 @@ internal sealed partial class ProcessRunner
             }
         }
     }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct PollFd
-    {
-        public int Fd;
-        public short Events;
-        public short Revents;
-    }
-
-    [LibraryImport("libc", EntryPoint = "posix_spawn", StringMarshalling = StringMarshalling.Utf8)]
-    private static unsafe partial int PosixSpawn(out int pid, string path, void* fileActions, void* attr, nint* argv, nint* envp);
-
-    [LibraryImport("libc", EntryPoint = "posix_spawnattr_init")]
-    private static unsafe partial int SpawnAttrInit(void* attr);
-
-    [LibraryImport("libc", EntryPoint = "posix_spawnattr_destroy")]
-    private static unsafe partial int SpawnAttrDestroy(void* attr);
-
-    [LibraryImport("libc", EntryPoint = "posix_spawnattr_setflags")]
-    private static unsafe partial int SpawnAttrSetFlags(void* attr, short flags);
-
-    [LibraryImport("libc", EntryPoint = "posix_spawnattr_setpgroup")]
-    private static unsafe partial int SpawnAttrSetPgroup(void* attr, int pgroup);
-
-    [LibraryImport("libc", EntryPoint = "posix_spawnattr_setsigmask")]
-    private static unsafe partial int SpawnAttrSetSigMask(void* attr, void* sigset);
-
-    [LibraryImport("libc", EntryPoint = "posix_spawnattr_setsigdefault")]
-    private static unsafe partial int SpawnAttrSetSigDefault(void* attr, void* sigset);
-
-    [LibraryImport("libc", EntryPoint = "posix_spawn_file_actions_init")]
-    private static unsafe partial int FileActionsInit(void* actions);
-
-    [LibraryImport("libc", EntryPoint = "posix_spawn_file_actions_destroy")]
-    private static unsafe partial int FileActionsDestroy(void* actions);
-
-    [LibraryImport("libc", EntryPoint = "posix_spawn_file_actions_adddup2")]
-    private static unsafe partial int FileActionsAddDup2(void* actions, int fd, int newFd);
-
-    [LibraryImport("libc", EntryPoint = "posix_spawn_file_actions_addclosefrom_np")]
-    private static unsafe partial int FileActionsAddCloseFrom(void* actions, int from);
-
-    [LibraryImport("libc", EntryPoint = "posix_spawn_file_actions_addchdir_np", StringMarshalling = StringMarshalling.Utf8)]
-    private static unsafe partial int FileActionsAddChdir(void* actions, string path);
-
-    [LibraryImport("libc", EntryPoint = "sigemptyset")]
-    private static unsafe partial int SigEmptySet(void* set);
-
-    [LibraryImport("libc", EntryPoint = "sigaddset")]
-    private static unsafe partial int SigAddSet(void* set, int signal);
-
-    [LibraryImport("libc", EntryPoint = "pipe2", SetLastError = true)]
-    private static unsafe partial int Pipe2(int* fds, int flags);
-
-    [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
-    private static unsafe partial nint Read(int fd, byte* buffer, nint count);
-
-    [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
-    private static unsafe partial int PollFds(PollFd* fds, nuint count, int timeoutMs);
-
-    [LibraryImport("libc", EntryPoint = "waitpid", SetLastError = true)]
-    private static unsafe partial int WaitPid(int pid, int* status, int options);
-
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int Kill(int pid, int signal);
 }

@@ -130,16 +130,18 @@ public sealed class ContractTests(DBusDaemon bus) : IClassFixture<DBusDaemon>
         var host = Path.Join(HookProcess.RepoRoot, "src", "HookDispatcher", "Host");
         var runners = Directory.GetFiles(host, "ProcessRunner*.cs");
         var runnerText = string.Concat(runners.Select(File.ReadAllText));
-        foreach (var guard in new[] { "posix_spawn_file_actions_adddup2", "posix_spawn_file_actions_addclosefrom_np", "POSIX_SPAWN_SETPGROUP", "Kill(-pid, SIGKILL)" })
+        foreach (var guard in new[] { "LibC.FileActionsAddDup2", "LibC.FileActionsAddCloseFrom", "POSIX_SPAWN_SETPGROUP", "Kill(-pid, SIGKILL)" })
         {
             runnerText.ShouldContain(guard, Shouldly.Case.Sensitive);
         }
+        // Host/LibC.cs declares posix_spawn (every native call lives there); only the runner calls it.
+        var libc = Path.Join(host, "LibC.cs");
         var sources = Directory.GetFiles(Path.Join(HookProcess.RepoRoot, "src"), "*.cs", SearchOption.AllDirectories)
-            .Where(f => !f.Contains("/obj/", StringComparison.Ordinal) && !f.Contains("/bin/", StringComparison.Ordinal) && !runners.Contains(f));
+            .Where(f => !f.Contains("/obj/", StringComparison.Ordinal) && !f.Contains("/bin/", StringComparison.Ordinal) && !runners.Contains(f) && f != libc);
         foreach (var file in sources)
         {
             var text = File.ReadAllText(file);
-            foreach (var spawn in new[] { "Process.Start", "ProcessStartInfo", "\"fork\"", "\"execve\"", "posix_spawn" })
+            foreach (var spawn in new[] { "Process.Start", "ProcessStartInfo", "\"fork\"", "\"execve\"", "posix_spawn", "LibC.PosixSpawn", "LibC.Pipe2" })
             {
                 text.ShouldNotContain(spawn, Shouldly.Case.Sensitive, $"{file} starts a process: the hook must leave nothing holding libvirtd's pipes");
             }
