@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Build, test and run HookDispatcher.
 #   ./build.sh           restore, build and publish the native-AOT binary to out/hookctl
-#   ./build.sh run       build, then simulate a VM's prepare on the shipped example rules (the main job)
+#   ./build.sh run       build, then simulate the showcase VM win11 on the shipped simulated host and run
+#                        'hookctl doctor' on it (the main job)
+#   ./build.sh main-job  only the main job, with the binary already in out/
 #   ./build.sh test      build, then the unit/integration tests and the real-host VM tests (tests/e2e);
 #                        ends with one line "N passed, N failed, N skipped" over both
 #   ./build.sh unit      only the unit/integration tests (fast)
@@ -30,9 +32,16 @@ publish() {
 }
 
 run_main_job() {
-  # Dry run of the example VM's prepare: prints every step and the exact writes; touches nothing.
-  HOOKDISPATCHER_CONFIG="$PWD/hooks.d/examples/simulation.config.json" \
-    out/hookctl test linux-workstation prepare --xml hooks.d/examples/linux-workstation.xml
+  # The showcase VM win11 on the simulated host in hooks.d/examples/simhost (a GPU + HDMI audio in one IOMMU group,
+  # 8 CPUs, hugepage pools): the dry run of prepare (hugepages, sleepInhibitor, gpu) and started (cpuIsolation)
+  # with every write, then doctor on the same tree. Touches nothing on this machine.
+  local config="$PWD/hooks.d/examples/simhost.config.json" xml="$PWD/hooks.d/examples/simhost/etc/libvirt/qemu/win11.xml"
+  HOOKDISPATCHER_CONFIG="$config" out/hookctl test win11 prepare --xml "$xml"
+  echo
+  HOOKDISPATCHER_CONFIG="$config" out/hookctl test win11 started --xml "$xml"
+  echo
+  echo "hookctl doctor win11 (on the simulated host):"
+  HOOKDISPATCHER_CONFIG="$config" out/hookctl doctor win11 || true
 }
 
 # Totals over the suites run so far, for the one closing line.
@@ -104,6 +113,7 @@ run_tests() {
 case "${1:-build}" in
   build) publish ;;
   run) publish; run_main_job ;;
+  main-job) run_main_job ;;
   unit) publish; run_tests ;;
   e2e) publish; build_deb; run_e2e ;;
   deb) publish; build_deb ;;
