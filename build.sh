@@ -9,6 +9,7 @@
 #   ./build.sh unit      only the unit/integration tests (fast)
 #   ./build.sh e2e       only the VM tests: a Debian guest with real systemd, logind and libvirtd under QEMU
 #   ./build.sh deb       build out/hookdispatcher_<version>_amd64.deb (dpkg-deb)
+#   ./build.sh package   only the .deb, from the binary already in out/ (into $DEB_OUT, default out/)
 set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
@@ -70,13 +71,18 @@ build_deb() {
   install -d -m 0755 "$stage/usr/share/doc/hookdispatcher/examples"
   cp -r hooks.d/*.json hooks.d/*.d hooks.d/README.md "$stage/usr/share/doc/hookdispatcher/examples/"
   install -m 0644 README.md "$stage/usr/share/doc/hookdispatcher/README.md"
+  install -d -m 0755 "$stage/usr/share/man/man1" "$stage/usr/share/man/man5"
+  gzip -9n < install/man/hookctl.1 > "$stage/usr/share/man/man1/hookctl.1.gz"
+  gzip -9n < install/man/hookdispatcher-rules.5 > "$stage/usr/share/man/man5/hookdispatcher-rules.5.gz"
+  install -D -m 0644 install/completion/hookctl.bash "$stage/usr/share/bash-completion/completions/hookctl"
   sed "s/@VERSION@/$version/" install/debian/control > "$stage/DEBIAN/control"
   install -m 0644 install/debian/conffiles "$stage/DEBIAN/conffiles"
   install -m 0755 install/debian/postinst install/debian/prerm install/debian/postrm "$stage/DEBIAN/"
   chmod -R u=rwX,go=rX "$stage/usr" "$stage/etc"
-  rm -f out/hookdispatcher_*.deb
-  dpkg-deb --root-owner-group -Zxz --build "$stage" "out/hookdispatcher_${version}_amd64.deb" >/dev/null
-  echo "built out/hookdispatcher_${version}_amd64.deb"
+  local dest=${DEB_OUT:-out}
+  rm -f "$dest"/hookdispatcher_*.deb
+  dpkg-deb --root-owner-group -Zxz --build "$stage" "$dest/hookdispatcher_${version}_amd64.deb" >/dev/null
+  echo "built $dest/hookdispatcher_${version}_amd64.deb"
 }
 
 run_e2e() {
@@ -117,6 +123,7 @@ case "${1:-build}" in
   unit) publish; run_tests ;;
   e2e) publish; build_deb; run_e2e ;;
   deb) publish; build_deb ;;
+  package) build_deb ;;
   test)
     publish
     build_deb

@@ -71,7 +71,8 @@ internal static class InstallChecks
             {
                 return DoctorCheck.Warning(Area, "libvirt daemon", $"{comm} (pid {pid}) runs; its start time is unreadable", $"restart {comm} if the hook was installed after it started");
             }
-            if (changed > started)
+            // btime is whole seconds, so a start time read back can be up to a second early: allow for it.
+            if (changed > started.Value.AddSeconds(1))
             {
                 return DoctorCheck.Warning(Area, "libvirt daemon",
                     $"{comm} (pid {pid}) started {started:u}, before the hook changed ({changed:u}): it does not run the hook yet",
