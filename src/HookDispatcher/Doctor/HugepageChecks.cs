@@ -49,7 +49,7 @@ internal static class HugepageChecks
             var source = kb >= 1024 * 1024 ? free ?? 0 : available.Value;
             var more = source / kb;
             var name = ByteSize.Human(kb * 1024);
-            var value = $"{name}: {nr} reserved ({idle} free), about {more} more could likely be reserved now";
+            var value = $"{nr} reserved ({idle} free), about {more} more could likely be reserved now";
             yield return more == 0 && idle == 0
                 ? DoctorCheck.Warning(Area, $"hugepages {name}", value,
                     kb >= 1024 * 1024 ? "reserve 1 GiB pages at boot: hugepagesz=1G hugepages=N on the kernel command line" : "free memory first (stop other VMs or services)")
