@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Build, test and run HookDispatcher.
 #   ./build.sh           restore, build and publish the native-AOT binary to out/hookctl
-#   ./build.sh run       build, then simulate a VM's prepare on the shipped example rules (the main job)
+#   ./build.sh run       build, then simulate the showcase VM win11 on the shipped simulated host and run
+#                        'hookctl doctor' on it (the main job)
+#   ./build.sh main-job  only the main job, with the binary already in out/
 #   ./build.sh test      build, then the unit/integration tests and the real-host VM tests (tests/e2e);
 #                        ends with one line "N passed, N failed, N skipped" over both
 #   ./build.sh unit      only the unit/integration tests (fast)
 #   ./build.sh e2e       only the VM tests: a Debian guest with real systemd, logind and libvirtd under QEMU
 #   ./build.sh deb       build out/hookdispatcher_<version>_amd64.deb (dpkg-deb)
+#   ./build.sh package   only the .deb, from the binary already in out/ (into $DEB_OUT, default out/)
 set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
@@ -30,9 +33,16 @@ publish() {
 }
 
 run_main_job() {
-  # Dry run of the example VM's prepare: prints every step and the exact writes; touches nothing.
-  HOOKDISPATCHER_CONFIG="$PWD/hooks.d/examples/simulation.config.json" \
-    out/hookctl test linux-workstation prepare --xml hooks.d/examples/linux-workstation.xml
+  # The showcase VM win11 on the simulated host in hooks.d/examples/simhost (a GPU + HDMI audio in one IOMMU group,
+  # 8 CPUs, hugepage pools): the dry run of prepare (hugepages, sleepInhibitor, gpu) and started (cpuIsolation)
+  # with every write, then doctor on the same tree. Touches nothing on this machine.
+  local config="$PWD/hooks.d/examples/simhost.config.json" xml="$PWD/hooks.d/examples/simhost/etc/libvirt/qemu/win11.xml"
+  HOOKDISPATCHER_CONFIG="$config" out/hookctl test win11 prepare --xml "$xml"
+  echo
+  HOOKDISPATCHER_CONFIG="$config" out/hookctl test win11 started --xml "$xml"
+  echo
+  echo "hookctl doctor win11 (on the simulated host):"
+  HOOKDISPATCHER_CONFIG="$config" out/hookctl doctor win11 || true
 }
 
 # Totals over the suites run so far, for the one closing line.
@@ -61,13 +71,18 @@ build_deb() {
   install -d -m 0755 "$stage/usr/share/doc/hookdispatcher/examples"
   cp -r hooks.d/*.json hooks.d/*.d hooks.d/README.md "$stage/usr/share/doc/hookdispatcher/examples/"
   install -m 0644 README.md "$stage/usr/share/doc/hookdispatcher/README.md"
+  install -d -m 0755 "$stage/usr/share/man/man1" "$stage/usr/share/man/man5"
+  gzip -9n < install/man/hookctl.1 > "$stage/usr/share/man/man1/hookctl.1.gz"
+  gzip -9n < install/man/hookdispatcher-rules.5 > "$stage/usr/share/man/man5/hookdispatcher-rules.5.gz"
+  install -D -m 0644 install/completion/hookctl.bash "$stage/usr/share/bash-completion/completions/hookctl"
   sed "s/@VERSION@/$version/" install/debian/control > "$stage/DEBIAN/control"
   install -m 0644 install/debian/conffiles "$stage/DEBIAN/conffiles"
   install -m 0755 install/debian/postinst install/debian/prerm install/debian/postrm "$stage/DEBIAN/"
   chmod -R u=rwX,go=rX "$stage/usr" "$stage/etc"
-  rm -f out/hookdispatcher_*.deb
-  dpkg-deb --root-owner-group -Zxz --build "$stage" "out/hookdispatcher_${version}_amd64.deb" >/dev/null
-  echo "built out/hookdispatcher_${version}_amd64.deb"
+  local dest=${DEB_OUT:-out}
+  rm -f "$dest"/hookdispatcher_*.deb
+  dpkg-deb --root-owner-group -Zxz --build "$stage" "$dest/hookdispatcher_${version}_amd64.deb" >/dev/null
+  echo "built $dest/hookdispatcher_${version}_amd64.deb"
 }
 
 run_e2e() {
@@ -104,9 +119,11 @@ run_tests() {
 case "${1:-build}" in
   build) publish ;;
   run) publish; run_main_job ;;
+  main-job) run_main_job ;;
   unit) publish; run_tests ;;
   e2e) publish; build_deb; run_e2e ;;
   deb) publish; build_deb ;;
+  package) build_deb ;;
   test)
     publish
     build_deb

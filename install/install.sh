@@ -97,6 +97,10 @@ if [ ! -e "$etc/config.json" ]; then
 fi
 install -m 0644 -o root -g root "$here/../hooks.d/rules.schema.json" "$etc/hooks.d/rules.schema.json"
 echo "installed $etc/hooks.d/rules.schema.json (examples: hooks.d/ in the source tree)"
+install -D -m 0644 -o root -g root "$here/man/hookctl.1" "$root/usr/local/share/man/man1/hookctl.1"
+install -D -m 0644 -o root -g root "$here/man/hookdispatcher-rules.5" "$root/usr/local/share/man/man5/hookdispatcher-rules.5"
+install -D -m 0644 -o root -g root "$here/completion/hookctl.bash" "$root/usr/local/share/bash-completion/completions/hookctl"
+echo "installed the man pages hookctl(1), hookdispatcher-rules(5) and the bash completion"
 
 # One rule per VFIO-Tools tree; an existing rule gets the line as a drop-in instead of being overwritten.
 if [ "$migrate" -eq 1 ]; then

@@ -38,6 +38,8 @@ if [ -e "$backup" ] || [ -L "$backup" ]; then
 fi
 rm -f "$root/usr/local/bin/hookctl"
 echo "removed $root/usr/local/bin/hookctl"
+rm -f "$root/usr/local/share/man/man1/hookctl.1" "$root/usr/local/share/man/man5/hookdispatcher-rules.5" \
+  "$root/usr/local/share/bash-completion/completions/hookctl"
 if [ "$purge" -eq 1 ]; then
   rm -rf "$root/etc/hookdispatcher"
   echo "removed $root/etc/hookdispatcher"

@@ -97,6 +97,7 @@ install -m 0755 "$binary" "$share/hookctl"
 # The guest installs with the project's own install script, as the README tells users to.
 mkdir -p "$share/install" "$share/hooks.d"
 install -m 0755 "$repo/install/install.sh" "$repo/install/uninstall.sh" "$share/install/"
+cp -r "$repo/install/man" "$repo/install/completion" "$share/install/"
 install -m 0644 "$repo/hooks.d/rules.schema.json" "$share/hooks.d/"
 if [[ -n $deb ]]; then
   [[ -f $deb ]] || die "no package at $deb (build it with ./build.sh deb)"

@@ -38,6 +38,7 @@ internal static class CliApp
         root.Subcommands.Add(HookCommand.Create());
         root.Subcommands.Add(TestCommand.Create());
         root.Subcommands.Add(ValidateCommand.Create());
+        root.Subcommands.Add(DoctorCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(ReleaseCommand.Create());
         root.Subcommands.Add(ForgetCommand.Create());

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Json;
 using HookDispatcher.Engine;
 using HookDispatcher.Hook;
 
@@ -10,10 +11,12 @@ internal static class StatusCommand
     public static Command Create()
     {
         var domain = new Argument<string?>("domain") { Description = "Only this domain", Arity = ArgumentArity.ZeroOrOne };
+        var json = new Option<bool>("--json") { Description = "Print one JSON document (schema: hookctl(1))" };
         var command = new Command("status", "Show what each domain holds on the host (from the state files).\n" +
-            "Examples:\n  hookctl status\n  hookctl status win11")
+            "Examples:\n  hookctl status\n  hookctl status win11\n  hookctl status --json")
         {
             domain,
+            json,
         };
         command.SetServicesAction((result, services, output, error) =>
         {
@@ -25,6 +28,11 @@ internal static class StatusCommand
                 foreach (var unreadable in ledger.Unreadable)
                 {
                     error.WriteLine($"hookctl: {unreadable}");
+                }
+                if (result.GetValue(json))
+                {
+                    output.WriteLine(JsonSerializer.Serialize(ToJson(services.Store.Directory, states, ledger.Unreadable), CliJsonContext.Default.StatusJson));
+                    return ledger.Unreadable.Count == 0 ? ExitCodes.Ok : ExitCodes.ActionFailed;
                 }
                 if (states.Count == 0 && ledger.Unreadable.Count == 0)
                 {
@@ -50,4 +58,11 @@ internal static class StatusCommand
         });
         return command;
     }
+
+    private static StatusJson ToJson(string directory, IReadOnlyList<DomainState> states, IReadOnlyList<string> unreadable) =>
+        new(directory,
+            states.Select(d => new DomainStatusJson(d.Domain, d.Steps.Select(s => new HeldStepJson(
+                s.Id, s.Kind, s.Status.ToString().ToLowerInvariant(), s.Event,
+                new SortedDictionary<string, string>(s.Data, StringComparer.Ordinal))).ToList())).ToList(),
+            unreadable);
 }

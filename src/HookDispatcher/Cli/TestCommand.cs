@@ -1,6 +1,8 @@
 using System.CommandLine;
+using System.Text.Json;
 using HookDispatcher.Engine;
 using HookDispatcher.Hook;
+using HookDispatcher.Host;
 
 namespace HookDispatcher.Cli;
 
@@ -20,15 +22,17 @@ internal static class TestCommand
         var xml = new Option<FileInfo?>("--xml") { Description = "Domain XML file (default: read from stdin)" };
         var apply = new Option<bool>("--apply") { Description = "Really change the host (for manual testing)" };
         var force = new Option<bool>("--force") { Description = "With release --apply: release even while the domain's QEMU runs" };
+        var json = new Option<bool>("--json") { Description = "Dry run only: print one JSON document, one object per step with its writes (schema: hookctl(1))" };
         var command = new Command("test", "Show what the hook would do for DOMAIN at EVENT without touching the host.\n" +
             "With --verbose, writes summarised per kind (IRQs) are listed one by one.\n" +
-            "Examples:\n  hookctl test win11 prepare --xml /etc/libvirt/qemu/win11.xml\n  virsh dumpxml win11 | hookctl test win11 started\n  hookctl test win11 release")
+            "Examples:\n  hookctl test win11 prepare --xml /etc/libvirt/qemu/win11.xml\n  virsh dumpxml win11 | hookctl test win11 started\n  hookctl test win11 release\n  hookctl test win11 prepare --xml win11.xml --json")
         {
             domain,
             hookEvent,
             xml,
             apply,
             force,
+            json,
         };
         command.SetServicesAction((result, services, output, error) =>
         {
@@ -54,6 +58,17 @@ internal static class TestCommand
                     return ExitCodes.ActionFailed;
                 }
                 return new HookRunner(services, error).Run(e, source);
+            }
+            if (services.Fs.Root != "/")
+            {
+                // The tree stands in for the host; the real system bus is not part of the simulation.
+                services = new Services(services.Config, services.Log, services.Fs, new SimulatedHostSystemd(services.Fs.Root), services.Store, services.Modules);
+            }
+            if (result.GetValue(json))
+            {
+                var report = e.Action == HookAction.Release ? TestJsonReport.Release(services, e) : TestJsonReport.Plan(services, e, source);
+                output.WriteLine(JsonSerializer.Serialize(report.Json, CliJsonContext.Default.TestJson));
+                return report.ExitCode;
             }
             return e.Action == HookAction.Release
                 ? PrintRelease(services, e.Domain, output)

@@ -21,7 +21,7 @@ internal static class ValidateCommand
         };
         command.SetServicesAction((result, services, output, error) =>
         {
-            var names = result.GetValue(targets) is { Length: > 0 } given ? given : DomainsIn(services.Config.RulesDir);
+            var names = result.GetValue(targets) is { Length: > 0 } given ? given : RuleDomains.In(services.Config.RulesDir);
             var failed = 0;
             foreach (var name in names)
             {
@@ -53,19 +53,5 @@ internal static class ValidateCommand
             return failed == 0 ? ExitCodes.Ok : ExitCodes.Invalid;
         });
         return command;
-    }
-
-    private static string[] DomainsIn(string rulesDir)
-    {
-        if (!Directory.Exists(rulesDir))
-        {
-            return [];
-        }
-        var files = Directory.EnumerateFiles(rulesDir, "*.json")
-            .Select(Path.GetFileName)
-            .Where(f => !f!.EndsWith(".schema.json", StringComparison.Ordinal))
-            .Select(f => f![..^".json".Length]);
-        var dropIns = Directory.EnumerateDirectories(rulesDir, "*.d").Select(d => Path.GetFileName(d)[..^".d".Length]);
-        return files.Concat(dropIns).Distinct().Order(StringComparer.Ordinal).ToArray();
     }
 }
