@@ -1,4 +1,4 @@
-using HookDispatcher.DBus;
+using HookDispatcher.Host.Systemd;
 using HookDispatcher.Values;
 
 namespace HookDispatcher.Host;
