@@ -1,9 +1,11 @@
 using System.Globalization;
-using Microsoft.Extensions.Configuration;
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
 
 namespace HookDispatcher.Configuration;
 
-/// <summary>Reads the global config with Microsoft.Extensions.Configuration.Json; a missing file means defaults.</summary>
+/// <summary>Reads the global config file (flat JSON, six optional keys); a missing file means defaults.</summary>
 internal static class ConfigLoader
 {
     private static readonly string[] KnownKeys =
@@ -14,6 +16,10 @@ internal static class ConfigLoader
     {
         if (!File.Exists(path))
         {
+            if (Directory.Exists(path))
+            {
+                throw new ConfigException($"{path}: is a directory, not a config file");
+            }
             if (path != HookConfig.DefaultPath)
             {
                 throw new ConfigException($"{path}: config file not found");
@@ -21,30 +27,75 @@ internal static class ConfigLoader
             return HookConfig.Defaults;
         }
         RefuseUnsafe(path);
-        IConfigurationRoot root;
-        try
-        {
-            root = new ConfigurationBuilder().AddJsonFile(Path.GetFullPath(path), optional: false, reloadOnChange: false).Build();
-        }
-        catch (Exception e) when (e is FormatException or InvalidDataException or IOException)
-        {
-            throw new ConfigException($"{path}: {OneLine(e)}");
-        }
-        foreach (var section in root.GetChildren())
-        {
-            if (!KnownKeys.Contains(section.Key, StringComparer.Ordinal))
-            {
-                throw new ConfigException($"{path}: unknown key \"{section.Key}\" (known: {string.Join(", ", KnownKeys)})");
-            }
-        }
+        var values = Read(path);
         var d = HookConfig.Defaults;
         return new HookConfig(
-            AbsolutePath(path, root, "rulesDir", d.RulesDir),
-            AbsolutePath(path, root, "stateDir", d.StateDir),
-            AbsolutePath(path, root, "hostRoot", d.HostRoot),
-            root["systemBus"] ?? d.SystemBus,
-            AbsolutePath(path, root, "journalSocket", d.JournalSocket),
-            LockTimeout(path, root["lockTimeoutSeconds"], d.LockTimeout));
+            AbsolutePath(path, values, "rulesDir", d.RulesDir),
+            AbsolutePath(path, values, "stateDir", d.StateDir),
+            AbsolutePath(path, values, "hostRoot", d.HostRoot),
+            values.GetValueOrDefault("systemBus") ?? d.SystemBus,
+            AbsolutePath(path, values, "journalSocket", d.JournalSocket),
+            LockTimeout(path, values.GetValueOrDefault("lockTimeoutSeconds"), d.LockTimeout));
+    }
+
+    /// <summary>
+    /// The top-level keys and their scalar values, read with a forward-only JSON reader (comments and trailing
+    /// commas allowed, as in appsettings files). A small reader of our own rather than Microsoft.Extensions
+    /// .Configuration: six flat keys do not need its file providers and binder, which cost the binary ~0.4 MB.
+    /// </summary>
+    private static Dictionary<string, string> Read(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException($"{path}: {e.Message.ReplaceLineEndings(" ")}");
+        }
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        try
+        {
+            var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw new ConfigException($"{path}: expected a JSON object at the top");
+            }
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var key = reader.GetString()!;
+                if (!KnownKeys.Contains(key, StringComparer.Ordinal))
+                {
+                    throw new ConfigException($"{path}: unknown key \"{key}\" (known: {string.Join(", ", KnownKeys)})");
+                }
+                if (!values.TryAdd(key, Scalar(path, key, ref reader)))
+                {
+                    throw new ConfigException($"{path}: duplicate key \"{key}\"");
+                }
+            }
+            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+            {
+                throw new ConfigException($"{path}: unexpected content after the top-level object");
+            }
+        }
+        catch (JsonException e)
+        {
+            throw new ConfigException(FormattableString.Invariant(
+                $"{path}: line {(e.LineNumber ?? 0) + 1}: not valid JSON: {e.Message.ReplaceLineEndings(" ")}"));
+        }
+        return values;
+    }
+
+    private static string Scalar(string path, string key, ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        return reader.TokenType switch
+        {
+            JsonTokenType.String => reader.GetString()!,
+            JsonTokenType.Number => Encoding.UTF8.GetString(reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan),
+            _ => throw new ConfigException($"{path}: {key}: expected a string or a number, got {reader.TokenType.ToString().ToLowerInvariant()}"),
+        };
     }
 
     /// <summary>
@@ -64,9 +115,9 @@ internal static class ConfigLoader
         }
     }
 
-    private static string AbsolutePath(string file, IConfiguration root, string key, string fallback)
+    private static string AbsolutePath(string file, Dictionary<string, string> values, string key, string fallback)
     {
-        var value = root[key];
+        var value = values.GetValueOrDefault(key);
         if (value is null)
         {
             return fallback;
@@ -91,6 +142,4 @@ internal static class ConfigLoader
         return TimeSpan.FromSeconds(seconds);
     }
 
-    private static string OneLine(Exception e) =>
-        (e.InnerException?.Message ?? e.Message).ReplaceLineEndings(" ");
 }
