@@ -23,6 +23,9 @@ internal interface ISystemd
 
     void StartUnit(string unit);
 
+    /// <summary>Forgets a failed unit (a transient one is unloaded with it); a unit that is not loaded is fine.</summary>
+    void ResetFailedUnit(string unit);
+
     /// <summary>ActiveState is "active" (or "activating"/"reloading").</summary>
     bool IsActive(string unit);
 

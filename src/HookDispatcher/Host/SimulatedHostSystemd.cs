@@ -11,6 +11,8 @@ internal sealed class SimulatedHostSystemd(string root) : ISystemd
 {
     public CpuSet? GetAllowedCpus(string unit) => throw NotAsked();
 
+    public void ResetFailedUnit(string unit) => throw NotAsked();
+
     public void SetAllowedCpus(string unit, CpuSet? cpus) => throw NotAsked();
 
     public void StartTransientService(string unit, string description, IReadOnlyList<string> argv) => throw NotAsked();

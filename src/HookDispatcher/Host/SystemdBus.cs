@@ -40,9 +40,14 @@ internal sealed class SystemdBus(string address, TimeSpan timeout) : ISystemd, I
             // Its output belongs in the journal, never in libvirtd's pipes.
             ("StandardOutput", "journal"),
             ("StandardError", "journal"),
+            // Unloaded as soon as it stops or fails (a killed holder, say), so a dead unit never blocks the next
+            // StartTransientUnit with UnitExists.
+            ("CollectMode", "inactive-or-failed"),
         ], argv);
         Expect(Systemd.WaitForJob(job, timeout), "start", unit);
     }
+
+    public void ResetFailedUnit(string unit) => Systemd.ResetFailedUnit(unit);
 
     public void StopUnit(string unit)
     {

@@ -28,8 +28,32 @@ public sealed class SleepInhibitorHandlerTests
         using var h = new EngineHarness();
         h.Systemd.Running["hookdispatcher-inhibit-win11.service"] = ["/usr/local/bin/hookctl", "inhibit-hold", "--what", "sleep", "--why", "old"];
         h.Run("win11", Fixtures.Rules(inhibitor: Fixtures.Inhibitor()), Stage.Prepare);
-        h.Systemd.Calls.ShouldBe(["stop hookdispatcher-inhibit-win11.service", "start hookdispatcher-inhibit-win11.service"]);
+        h.Systemd.Calls.ShouldBe(["stop hookdispatcher-inhibit-win11.service", "reset-failed hookdispatcher-inhibit-win11.service", "start hookdispatcher-inhibit-win11.service"]);
         h.Systemd.ListInhibitors().Single().Why.ShouldBe("libvirt domain win11 is running");
+    }
+
+    [Fact]
+    public void AHolderThatDiedNeverBlocksReleaseNorTheNextStart()
+    {
+        using var h = new EngineHarness();
+        const string unit = "hookdispatcher-inhibit-win11.service";
+        h.Run("win11", Fixtures.Rules(inhibitor: Fixtures.Inhibitor()), Stage.Prepare);
+        h.Systemd.Kill(unit); // SIGKILL, OOM: systemd keeps the unit loaded as failed
+        h.Release("win11").ShouldBeEmpty();
+        h.Systemd.Failed.ShouldBeEmpty();
+        h.Run("win11", Fixtures.Rules(inhibitor: Fixtures.Inhibitor()), Stage.Prepare);
+        h.Systemd.ListInhibitors().Single().Why.ShouldBe("libvirt domain win11 is running");
+    }
+
+    [Fact]
+    public void AFailedUnitLeftWithoutStateIsResetAndReplacedAtPrepare()
+    {
+        using var h = new EngineHarness();
+        const string unit = "hookdispatcher-inhibit-win11.service";
+        h.Systemd.Failed.Add(unit);
+        h.Run("win11", Fixtures.Rules(inhibitor: Fixtures.Inhibitor()), Stage.Prepare);
+        h.Systemd.Calls.ShouldBe([$"reset-failed {unit}", $"start {unit}"]);
+        h.Systemd.IsActive(unit).ShouldBeTrue();
     }
 
     [Fact]

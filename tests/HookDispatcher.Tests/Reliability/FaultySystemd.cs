@@ -38,6 +38,12 @@ internal sealed class FaultySystemd(ISystemd inner, FaultPlan plan) : ISystemd
         inner.StartUnit(unit);
     }
 
+    public void ResetFailedUnit(string unit)
+    {
+        Hit($"ResetFailedUnit({unit})");
+        inner.ResetFailedUnit(unit);
+    }
+
     public bool IsActive(string unit)
     {
         Hit($"IsActive({unit})");

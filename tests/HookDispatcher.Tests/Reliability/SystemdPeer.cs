@@ -195,6 +195,8 @@ internal sealed class SystemdPeer : IDisposable
                     _running.Remove(stopped);
                 }
                 return Job(call, reply, stopped);
+            case "ResetFailedUnit":
+                break;
             case "StartUnit":
                 var start = reader.ReadString();
                 lock (_gate)

@@ -17,6 +17,22 @@ internal sealed class FakeSystemd : ISystemd
 
     public Dictionary<string, IReadOnlyList<string>> Running { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Units whose process died: loaded as failed, not active, refusing a new transient unit of that name.</summary>
+    public HashSet<string> Failed { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The holder of <paramref name="unit"/> dies (killed, OOM): the unit stays loaded as failed.</summary>
+    public void Kill(string unit)
+    {
+        Running.Remove(unit);
+        Failed.Add(unit);
+    }
+
+    public void ResetFailedUnit(string unit)
+    {
+        Record($"reset-failed {unit}");
+        Failed.Remove(unit);
+    }
+
     public List<string> Calls { get; } = [];
 
     /// <summary>When set, the call whose log text starts with this fails.</summary>
@@ -43,9 +59,9 @@ internal sealed class FakeSystemd : ISystemd
     public void StartTransientService(string unit, string description, IReadOnlyList<string> argv)
     {
         Record($"start {unit}");
-        if (Running.ContainsKey(unit))
+        if (Running.ContainsKey(unit) || Failed.Contains(unit))
         {
-            throw new DBusErrorReplyException("org.freedesktop.systemd1.UnitExists", $"Unit {unit} already exists.");
+            throw new DBusErrorReplyException("org.freedesktop.systemd1.UnitExists", $"Unit {unit} was already loaded or has a fragment file.");
         }
         Running[unit] = argv;
     }

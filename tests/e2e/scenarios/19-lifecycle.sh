@@ -1,7 +1,7 @@
 #!/bin/bash
 # Lifecycle faults on real libvirtd and systemd: 'hookctl release' of a running VM is refused and changes nothing
 # (--force releases); AllowedCPUs changed by hand while the VM runs are restored by the reconnect after a libvirtd
-# restart, and the VM keeps running; an undo that keeps failing blocks the next start with a message naming
+# restart, and the VM keeps running; a dead inhibitor holder never blocks a start and is re-taken at reconnect; an undo that keeps failing blocks the next start with a message naming
 # 'hookctl forget', and after the host is put right by hand and the records forgotten, the VM starts.
 source "$(dirname "$0")/../lib.sh"
 name=e2e-life
@@ -48,3 +48,35 @@ expect_eq "the pages are held again" "$(hp_total)" "$((base + 8))"
 check "virsh destroy $name" virsh destroy "$name"
 check "everything given back" eventually 10 bash -c "[[ \$(awk '/^HugePages_Total:/ {print \$2}' /proc/meminfo) == $base ]]"
 mountpoint -q "$pool" && umount "$pool"
+
+# The inhibitor's holder dies while the VM runs: destroy and start again must work (the failed transient unit
+# never blocks with UnitExists), and after logind restarts (dropping every lock) the reconnect of a libvirtd
+# restart takes the inhibitor again.
+name=e2e-awake2
+unit=hookdispatcher-inhibit-$(systemd-escape "$name").service
+listed() { systemd-inhibit --list --no-pager 2>/dev/null | grep -q "libvirt domain $name is running"; }
+write_rule "$name" '{"sleepInhibitor": true}'
+check "define $name" define_domain "$name"
+check "virsh start $name" virsh start "$name" || exit 1
+check "the inhibitor is listed" eventually 10 listed
+check "SIGKILL the holder" systemctl kill --signal=SIGKILL "$unit"
+check "the lock is gone with it" eventually 10 bash -c "! systemd-inhibit --list --no-pager | grep -q 'libvirt domain $name'"
+check "virsh destroy $name" virsh destroy "$name"
+check "virsh start $name works after the holder died" virsh start "$name"
+check "the inhibitor is listed again" eventually 10 listed
+check "SIGKILL the holder while the VM runs" systemctl kill --signal=SIGKILL "$unit"
+check "the lock is gone" eventually 10 bash -c "! systemd-inhibit --list --no-pager | grep -q 'libvirt domain $name'"
+check "restart libvirtd (reconnect)" systemctl restart libvirtd
+check "reconnect took the inhibitor again" eventually 30 listed
+expect_eq "the VM kept running" "$(domstate "$name")" "running"
+check "restart logind" systemctl restart systemd-logind
+if eventually 5 bash -c "! systemd-inhibit --list --no-pager | grep -q 'libvirt domain $name'"; then
+  check "restart libvirtd after logind dropped the lock" systemctl restart libvirtd
+  check "reconnect took the inhibitor again after the logind restart" eventually 30 listed
+else
+  pass "logind kept the lock across its restart (it restores inhibitors from /run/systemd/inhibit)"
+fi
+expect_eq "the VM kept running" "$(domstate "$name")" "running"
+check "virsh destroy $name" virsh destroy "$name"
+check "the lock is gone after destroy" eventually 10 bash -c "! systemd-inhibit --list --no-pager | grep -q 'libvirt domain $name'"
+check "no unit is left" eventually 10 bash -c "! systemctl list-units --all --no-legend '$unit' | grep -q ."

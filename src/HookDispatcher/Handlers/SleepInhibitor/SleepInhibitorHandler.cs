@@ -47,7 +47,9 @@ internal sealed class SleepInhibitorHandler(ISystemd systemd, string binaryPath,
     public void Undo(StepRecord record, ExecContext context)
     {
         var why = record.Get("why");
+        // Whether the holder runs, died (the unit failed) or is gone: stopped, then forgotten.
         systemd.StopUnit(record.Get("unit"));
+        systemd.ResetFailedUnit(record.Get("unit"));
         if (!Poll(() => !Holds(why)))
         {
             context.Log.Warning("The inhibitor {Why:l} is still listed after stopping {Unit:l}", why, record.Get("unit"));
@@ -71,11 +73,13 @@ internal sealed class SleepInhibitorHandler(ISystemd systemd, string binaryPath,
 
     internal void Start(string unit, string why, IReadOnlyList<string> argv, string domain)
     {
-        // A unit left by a crash (libvirt never sent release) is replaced, not duplicated.
+        // A unit left by a crash (libvirt never sent release) is replaced, not duplicated; one whose holder died
+        // (killed, OOM, logind restarted) may linger as failed, which would refuse the start with UnitExists.
         if (systemd.IsActive(unit))
         {
             systemd.StopUnit(unit);
         }
+        systemd.ResetFailedUnit(unit);
         systemd.StartTransientService(unit, $"HookDispatcher sleep inhibitor for libvirt domain {domain}", argv);
         if (!Poll(() => Holds(why)))
         {

@@ -61,6 +61,20 @@ internal sealed partial class SystemdManager(BusClient bus)
 
     public string StartUnit(string name, string mode) => UnitJob("StartUnit", name, mode);
 
+    /// <summary>ResetFailedUnit(s): forgets a failed unit's state, which unloads a transient one. Not loaded is fine.</summary>
+    public void ResetFailedUnit(string name)
+    {
+        using var writer = Manager("ResetFailedUnit", "s");
+        writer.WriteString(name);
+        try
+        {
+            bus.Call(writer.CreateMessage(), "call ResetFailedUnit on");
+        }
+        catch (DBusErrorReplyException e) when (e.ErrorName == NoSuchUnitError)
+        {
+        }
+    }
+
     public string StopUnit(string name, string mode) => UnitJob("StopUnit", name, mode);
 
     /// <summary>The unit's object path, or null when systemd answers NoSuchUnit (not loaded).</summary>
