@@ -12,7 +12,9 @@ public sealed class MainJobTests
         var result = HookProcess.Run("/bin/bash", [Path.Join(HookProcess.RepoRoot, "build.sh"), "main-job"]);
         result.ExitCode.ShouldBe(0, result.Stderr);
         var output = result.Stdout;
-        output.ShouldContain("win11 prepare begin: 4 step(s) — dry run, nothing is changed");
+        output.ShouldContain("win11 prepare begin: 5 step(s) — dry run, nothing is changed");
+        output.ShouldContain("cpuGovernor: set the cpufreq governor of CPUs 2-7 to performance");
+        output.ShouldContain("write performance to /sys/devices/system/cpu/cpu2/cpufreq/scaling_governor (now powersave)");
         output.ShouldContain("hugepages:1048576kB: reserve 16 × 1048576kB hugepages in the global pool");
         output.ShouldContain("write 16 to /sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages (now 0)");
         output.ShouldContain("sleepInhibitor: hold a logind 'sleep:idle' inhibitor (hookdispatcher-inhibit-win11.service)");
