@@ -6,6 +6,7 @@
 source "$(dirname "$0")/../lib.sh"
 name=e2e-life
 pool=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
+node_pool=/sys/devices/system/node/node0/hugepages/hugepages-2048kB/nr_hugepages
 base=$(hp_total)
 write_rule "$name" '{"hugepages": {"pageSize": "2M", "count": 8}, "cpuIsolation": {"hostCpus": "auto"}}'
 check "define $name pinned to CPU 3" define_domain "$name" 64 "$(pinned_xml 3)"
@@ -30,15 +31,18 @@ expect_eq "the pages are back" "$(hp_total)" "$base"
 check "virsh destroy $name" virsh destroy "$name"
 check "state file gone" eventually 10 test ! -e "$(state_file "$name")"
 
-# An undo that keeps failing: the pool file becomes read-only while the VM runs, so release cannot lower it.
+# An undo that keeps failing: the pool files become read-only while the VM runs, so release cannot lower them
+# (release lowers a global reservation through the node pools, so node0's file too).
 check "virsh start $name again" virsh start "$name" || exit 1
-check "make the pool read-only (bind mount)" bash -c "mount --bind $pool $pool && mount -o remount,bind,ro $pool"
+for f in "$pool" "$node_pool"; do
+  check "make $f read-only (bind mount)" bash -c "mount --bind $f $f && mount -o remount,bind,ro $f"
+done
 check "virsh destroy $name" virsh destroy "$name"
 check "the failed undo is kept in the state file" eventually 10 grep -q hugepages "$(state_file "$name")"
 out=$(virsh start "$name" 2>&1)
 check "the next start fails" test "$(domstate "$name")" != running
 check "the error names 'hookctl forget $name'" grep -qF "'hookctl forget $name' drops those records" <<<"$out"
-check "put the host right by hand: the pool writable and back at its baseline" bash -c "umount $pool && echo $base > $pool"
+check "put the host right by hand: the pools writable and back at the baseline" bash -c "umount $pool && umount $node_pool && echo $base > $pool"
 out=$(hookctl forget "$name" 2>&1); rc=$?
 expect_eq "hookctl forget without --yes exits 2" "$rc" "2"
 check "it shows the record and the host now" grep -qF "host now: $pool is $base" <<<"$out"
@@ -47,7 +51,7 @@ check "virsh start $name works again" virsh start "$name"
 expect_eq "the pages are held again" "$(hp_total)" "$((base + 8))"
 check "virsh destroy $name" virsh destroy "$name"
 check "everything given back" eventually 10 bash -c "[[ \$(awk '/^HugePages_Total:/ {print \$2}' /proc/meminfo) == $base ]]"
-mountpoint -q "$pool" && umount "$pool"
+for f in "$pool" "$node_pool"; do mountpoint -q "$f" && umount "$f"; done
 
 # The inhibitor's holder dies while the VM runs: destroy and start again must work (the failed transient unit
 # never blocks with UnitExists), and after logind restarts (dropping every lock) the reconnect of a libvirtd
