@@ -18,7 +18,7 @@ internal static class DoctorCommand
         {
             Description = "Domains to check (default: every domain with rules)",
             Arity = ArgumentArity.ZeroOrMore,
-        };
+        }.DomainNames();
         var xml = new Option<FileInfo?>("--xml") { Description = "Domain XML file (default /etc/libvirt/qemu/DOMAIN.xml); one domain only" };
         var json = new Option<bool>("--json") { Description = "Print the checks as one JSON document" };
         var command = new Command("doctor", "Check the host, the install and each domain before the first start; changes nothing.\n" +

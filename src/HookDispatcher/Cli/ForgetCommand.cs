@@ -13,7 +13,7 @@ internal static class ForgetCommand
 {
     public static Command Create()
     {
-        var domain = new Argument<string>("domain") { Description = "The libvirt domain name" };
+        var domain = new Argument<string>("domain") { Description = "The libvirt domain name" }.DomainNames();
         var step = new Argument<string?>("step") { Description = "Only this record (its id as 'hookctl status' shows it)", Arity = ArgumentArity.ZeroOrOne };
         var yes = new Option<bool>("--yes") { Description = "Really drop the records (without it: only show what would be dropped)" };
         var command = new Command("forget", "Drop DOMAIN's state records without undoing them: for a host you have put right by hand\n" +

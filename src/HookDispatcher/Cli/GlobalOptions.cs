@@ -1,6 +1,7 @@
 using System.CommandLine;
 using HookDispatcher.Configuration;
 using HookDispatcher.Hook;
+using HookDispatcher.Rules;
 
 namespace HookDispatcher.Cli;
 
@@ -17,6 +18,25 @@ internal static class GlobalOptions
         Description = "Log debug messages too",
         Recursive = true,
     };
+
+    /// <summary>
+    /// Refuses, at parse time (one line, exit 2, nothing touched), a domain name that could lead out of the rules or
+    /// state directory; the command's action never sees one.
+    /// </summary>
+    public static TArgument DomainNames<TArgument>(this TArgument argument) where TArgument : Argument
+    {
+        argument.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens)
+            {
+                if (!RuleLoader.IsValidDomainName(token.Value, out var error))
+                {
+                    result.AddError(error);
+                }
+            }
+        });
+        return argument;
+    }
 
     /// <summary>
     /// Sets the command's action to run with the services wired from the config in force and the invocation's

@@ -17,7 +17,7 @@ internal static class InhibitHoldCommand
         var bus = new Option<string>("--bus") { Description = "System bus address", DefaultValueFactory = _ => BusClient.SystemBusAddress };
         var what = new Option<string>("--what") { Description = "Colon-separated lock types (sleep, idle, shutdown, …)", Required = true };
         var why = new Option<string>("--why") { Description = "Reason shown by systemd-inhibit --list", Required = true };
-        var domain = new Argument<string>("domain") { Description = "The libvirt domain the lock is for" };
+        var domain = new Argument<string>("domain") { Description = "The libvirt domain the lock is for" }.DomainNames();
         var command = new Command("inhibit-hold", "Hold a logind inhibitor lock until stopped (run by systemd, not by hand)")
         {
             bus,

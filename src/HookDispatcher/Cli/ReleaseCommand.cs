@@ -13,7 +13,7 @@ internal static class ReleaseCommand
 {
     public static Command Create()
     {
-        var domain = new Argument<string?>("domain") { Description = "The libvirt domain name", Arity = ArgumentArity.ZeroOrOne };
+        var domain = new Argument<string?>("domain") { Description = "The libvirt domain name", Arity = ArgumentArity.ZeroOrOne }.DomainNames();
         var all = new Option<bool>("--all") { Description = "Release every domain that holds something and is not running" };
         var force = new Option<bool>("--force") { Description = "Release even while the domain's QEMU runs" };
         var command = new Command("release", "Undo everything DOMAIN holds (after a crash, or a release libvirt never sent).\n" +

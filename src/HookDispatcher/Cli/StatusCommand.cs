@@ -10,7 +10,7 @@ internal static class StatusCommand
 {
     public static Command Create()
     {
-        var domain = new Argument<string?>("domain") { Description = "Only this domain", Arity = ArgumentArity.ZeroOrOne };
+        var domain = new Argument<string?>("domain") { Description = "Only this domain", Arity = ArgumentArity.ZeroOrOne }.DomainNames();
         var json = new Option<bool>("--json") { Description = "Print one JSON document (schema: hookctl(1))" };
         var command = new Command("status", "Show what each domain holds on the host (from the state files).\n" +
             "Examples:\n  hookctl status\n  hookctl status win11\n  hookctl status --json")

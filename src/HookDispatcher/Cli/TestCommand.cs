@@ -16,7 +16,7 @@ internal static class TestCommand
 
     public static Command Create()
     {
-        var domain = new Argument<string>("domain") { Description = "The libvirt domain name" };
+        var domain = new Argument<string>("domain") { Description = "The libvirt domain name" }.DomainNames();
         var hookEvent = new Argument<string>("event") { Description = "prepare, start, started or release" };
         hookEvent.AcceptOnlyFromAmong(Events);
         var xml = new Option<FileInfo?>("--xml") { Description = "Domain XML file (default: read from stdin)" };

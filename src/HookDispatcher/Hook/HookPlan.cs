@@ -11,7 +11,7 @@ internal sealed record HookPlan(RuleSet? Rules, DomainInfo? Domain, IReadOnlyLis
     {
         if (!RuleLoader.IsValidDomainName(hookEvent.Domain, out var nameError))
         {
-            return Failed($"domain name \"{hookEvent.Domain}\": {nameError}");
+            return Failed(nameError);
         }
         var loaded = services.Rules.Load(services.Config.RulesDir, hookEvent.Domain);
         if (loaded.Errors.Count > 0)

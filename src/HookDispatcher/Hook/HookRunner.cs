@@ -86,7 +86,7 @@ internal sealed class HookRunner(Services services, TextWriter stderr)
         if (!RuleLoader.IsValidDomainName(hookEvent.Domain, out var nameError))
         {
             // Nothing can be held under a name that cannot have a state file; release must not reach outside it.
-            Fail(hookEvent, log, ExitCodes.Ok, $"domain name \"{hookEvent.Domain}\": {nameError}; nothing to release");
+            Fail(hookEvent, log, ExitCodes.Ok, $"{nameError}; nothing to release");
             return ExitCodes.Ok;
         }
         try

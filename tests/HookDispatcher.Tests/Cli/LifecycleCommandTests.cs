@@ -126,6 +126,29 @@ public sealed class LifecycleCommandTests
         host.Hook("vm1", "release", "end").ExitCode.ShouldBe(0);
     }
 
+    /// <summary>A domain name that could lead out of the state or rules directory is bad input: one line, exit 2.</summary>
+    [Theory]
+    [InlineData("release", "BAD/NAME")]
+    [InlineData("forget", "BAD/NAME")]
+    [InlineData("forget", "..")]
+    [InlineData("status", "BAD/NAME")]
+    [InlineData("test", "BAD/NAME", "release")]
+    [InlineData("test", "BAD/NAME", "release", "--json")]
+    [InlineData("test", "..", "release", "--apply")]
+    [InlineData("test", "BAD/NAME", "prepare", "--xml", "/dev/null")]
+    public void ABadDomainNameIsOneLineAndExitTwo(params string[] args)
+    {
+        using var host = new SimulatedHost();
+        Prepare(host, "vm1");
+        var (code, output, err) = Run(host, args);
+        code.ShouldBe(2);
+        err.ShouldStartWith($"hookctl: domain name \"{args[1]}\"");
+        err.Split('\n', StringSplitOptions.RemoveEmptyEntries)[0].ShouldNotContain("   at ");
+        output.ShouldNotContain("Exception");
+        host.Read(SimulatedHost.Nr2M).ShouldBe("16");
+        Run(host, "release", "vm1").Code.ShouldBe(0);
+    }
+
     [Theory]
     [InlineData(@"machine-qemu\x2d3\x2dwin11.scope", "win11", true)]
     [InlineData(@"machine-qemu\x2d12\x2dwin\x2d11.scope", "win-11", true)]
