@@ -71,7 +71,7 @@ internal static class TestCommand
                 return report.ExitCode;
             }
             return e.Action == HookAction.Release
-                ? PrintRelease(services, e.Domain, output)
+                ? PrintRelease(services, e.Domain, output, error)
                 : PrintPlan(services, e, source, output, error, result.GetValue(GlobalOptions.Verbose));
         });
         return command;
@@ -110,9 +110,18 @@ internal static class TestCommand
         return ExitCodes.Ok;
     }
 
-    private static int PrintRelease(Services services, string domain, TextWriter output)
+    private static int PrintRelease(Services services, string domain, TextWriter output, TextWriter error)
     {
-        var state = services.Store.Load(domain);
+        DomainState? state;
+        try
+        {
+            state = services.Store.Load(domain);
+        }
+        catch (StateException problem)
+        {
+            error.WriteLine($"hookctl: {domain} release: {problem.Message}");
+            return ExitCodes.ActionFailed;
+        }
         if (state is null || state.Steps.Count == 0)
         {
             output.WriteLine($"{domain} release end: holds nothing; nothing to undo");

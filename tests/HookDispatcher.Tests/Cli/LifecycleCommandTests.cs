@@ -149,6 +149,21 @@ public sealed class LifecycleCommandTests
         Run(host, "release", "vm1").Code.ShouldBe(0);
     }
 
+    [Fact]
+    public void TheReleaseDryRunOfACorruptStateFileIsOneLineNamingTheFile()
+    {
+        using var host = new SimulatedHost();
+        Prepare(host, "vm1");
+        var state = System.IO.Path.Join(host.StateDir, "vm1.json");
+        File.WriteAllText(state, "{ \"domain\": ");
+        var (code, output, err) = Run(host, "test", "vm1", "release");
+        (code, output).ShouldBe((1, ""));
+        err.ShouldStartWith($"hookctl: vm1 release: State file '{state}' is corrupt: ");
+        err.TrimEnd().ShouldNotContain("\n");
+        host.Read(SimulatedHost.Nr2M).ShouldBe("16");
+        host.Write(SimulatedHost.Nr2M, "0");
+    }
+
     [Theory]
     [InlineData(@"machine-qemu\x2d3\x2dwin11.scope", "win11", true)]
     [InlineData(@"machine-qemu\x2d12\x2dwin\x2d11.scope", "win-11", true)]
