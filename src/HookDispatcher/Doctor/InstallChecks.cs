@@ -55,7 +55,14 @@ internal static class InstallChecks
         return DoctorCheck.Pass(Area, "hook", $"{path}{link}, executable{(binary is null ? "" : ", this hookctl")}");
     }
 
-    /// <summary>libvirt reads the hook directory only when the daemon starts: a hook newer than the daemon is not used yet.</summary>
+    /// <summary>
+    /// libvirt looks for the hook once, when the daemon starts (virHookInitialize → virHookCheck: the file exists and
+    /// is executable, else an executable in qemu.d), and later execs whatever the path holds then. So a hook put in
+    /// place after the daemon started is not run until it restarts, while a new binary behind a hook that was already
+    /// there (an upgrade) is run at once. When the hook path itself last changed is its own inode change time
+    /// (a symlink's, not its target's): creating, renaming over or chmod-ing it all set it, and no <c>cp -p</c> or
+    /// <c>touch</c> can set it back.
+    /// </summary>
     private static DoctorCheck Daemon(IHostFs fs)
     {
         var running = ProcScan.Pids(fs).Select(pid => (Pid: pid, Comm: ProcScan.Comm(fs, pid))).Where(p => Daemons.Contains(p.Comm)).ToList();
@@ -63,7 +70,11 @@ internal static class InstallChecks
         {
             return DoctorCheck.Warning(Area, "libvirt daemon", "neither libvirtd nor virtqemud is running", "systemctl start libvirtd (or virtqemud)");
         }
-        var changed = HookChanged(fs.Resolve(HookPath));
+        var hook = fs.Resolve(HookPath);
+        if (RuleFileStat.TryChangeTime(hook, out var placed) is { } error)
+        {
+            return DoctorCheck.Warning(Area, "libvirt daemon", $"{hook}: cannot read when it was put in place ({error})", "restart libvirtd or virtqemud if the hook was installed after it started");
+        }
         foreach (var (pid, comm) in running)
         {
             var started = ProcScan.StartTime(fs, pid);
@@ -72,24 +83,15 @@ internal static class InstallChecks
                 return DoctorCheck.Warning(Area, "libvirt daemon", $"{comm} (pid {pid}) runs; its start time is unreadable", $"restart {comm} if the hook was installed after it started");
             }
             // btime is whole seconds, so a start time read back can be up to a second early: allow for it.
-            if (changed > started.Value.AddSeconds(1))
+            if (placed > started.Value.AddSeconds(1))
             {
                 return DoctorCheck.Warning(Area, "libvirt daemon",
-                    $"{comm} (pid {pid}) started {started:u}, before the hook changed ({changed:u}): it does not run the hook yet",
+                    $"{comm} (pid {pid}) started {started:u}, before the hook was put in place ({placed:u}): it does not run the hook yet",
                     $"restart it: systemctl restart {comm}");
             }
         }
         var (p, c) = running[0];
-        return DoctorCheck.Pass(Area, "libvirt daemon", $"{c} (pid {p}) started {ProcScan.StartTime(fs, p):u}, after the hook changed ({changed:u})");
-    }
-
-    /// <summary>The later of the link's and the file's own modification times (replacing either counts).</summary>
-    private static DateTime HookChanged(string path)
-    {
-        var own = new FileInfo(path);
-        var target = own.ResolveLinkTarget(returnFinalTarget: true) as FileInfo;
-        var linkTime = File.GetLastWriteTimeUtc(path);
-        return target is { Exists: true } && target.LastWriteTimeUtc > linkTime ? target.LastWriteTimeUtc : linkTime;
+        return DoctorCheck.Pass(Area, "libvirt daemon", $"{c} (pid {p}) started {ProcScan.StartTime(fs, p):u}, after the hook was put in place ({placed:u})");
     }
 
     private static DoctorCheck QemuD(IHostFs fs)

@@ -41,6 +41,10 @@ internal static unsafe partial class LibC
     [LibraryImport("libc", EntryPoint = "stat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Stat(string path, byte* buffer);
 
+    /// <summary>lstat(2): as <see cref="Stat"/>, but a symlink is described itself, not its target.</summary>
+    [LibraryImport("libc", EntryPoint = "lstat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Lstat(string path, byte* buffer);
+
     /// <summary>realpath(3) with a null buffer: the result is malloc'ed, free it with NativeMemory.Free.</summary>
     [LibraryImport("libc", EntryPoint = "realpath", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial nint RealPath(string path, nint resolved);

@@ -17,6 +17,7 @@ internal static unsafe class RuleFileStat
     private const int ModeOffset = 24;
     private const int UidOffset = 28;
     private const int SizeOffset = 48;
+    private const int ChangeTimeOffset = 104; // st_ctim.tv_sec, then tv_nsec
 
     /// <summary>stat(2), following symlinks. Returns null on success, else the errno name.</summary>
     public static string? TryStat(string path, out uint mode, out uint uid, out long size)
@@ -31,6 +32,25 @@ internal static unsafe class RuleFileStat
         mode = *(uint*)(buffer + ModeOffset);
         uid = *(uint*)(buffer + UidOffset);
         size = *(long*)(buffer + SizeOffset);
+        return null;
+    }
+
+    /// <summary>
+    /// The inode change time of the path itself (lstat(2), so a symlink's own): when it was created, renamed into
+    /// place or had its mode changed. Unlike the modification time, no <c>cp -p</c> or <c>touch</c> can set it back.
+    /// Returns null on success, else the errno name.
+    /// </summary>
+    public static string? TryChangeTime(string path, out DateTime changedUtc)
+    {
+        var buffer = stackalloc byte[StatSize];
+        changedUtc = default;
+        if (LibC.Lstat(path, buffer) != 0)
+        {
+            return ErrnoName(Marshal.GetLastPInvokeError());
+        }
+        var seconds = *(long*)(buffer + ChangeTimeOffset);
+        var nanoseconds = *(long*)(buffer + ChangeTimeOffset + 8);
+        changedUtc = DateTime.UnixEpoch.AddSeconds(seconds).AddTicks(nanoseconds / 100);
         return null;
     }
 

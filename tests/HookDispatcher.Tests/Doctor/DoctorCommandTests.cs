@@ -77,12 +77,42 @@ public sealed class DoctorCommandTests
         host.Write("proc/4242/stat", "4242 (libvirtd) S 1 4242 4242 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 17 0 1000 1 1 18446744073709551615\n");
         host.Write("proc/stat", "cpu  1 2 3\nbtime 1000000000\n");
         var (_, output, _) = Run("--config", host.ConfigPath, "doctor", "win11");
-        Line(output, "libvirt daemon:").ShouldContain("warn libvirt daemon: libvirtd (pid 4242) started 2001-09-09 01:46:50Z, before the hook changed");
+        Line(output, "libvirt daemon:").ShouldContain("warn libvirt daemon: libvirtd (pid 4242) started 2001-09-09 01:46:50Z, before the hook was put in place");
         output.ShouldContain("→ restart it: systemctl restart libvirtd");
 
         // Started after the hook appeared: fine.
         host.Write("proc/stat", "cpu  1 2 3\nbtime 4000000000\n");
         Line(Run("--config", host.ConfigPath, "doctor", "win11").Out, "libvirt daemon:").ShouldContain("ok   libvirt daemon: libvirtd (pid 4242)");
+    }
+
+    /// <summary>
+    /// libvirt finds the hook at start and execs the path each time: a new binary behind a hook link that was there
+    /// when the daemon started (an upgrade) is run at once, while a link made since (even with an old mtime) is not.
+    /// </summary>
+    [Fact]
+    public void OnlyAHookPutInPlaceAfterTheDaemonStartedNeedsARestart()
+    {
+        using var host = new SimHostCopy();
+        var hook = host.Join("etc/libvirt/hooks/qemu");
+        var binary = host.Join("usr/local/bin/hookctl");
+        Directory.CreateDirectory(Path.GetDirectoryName(binary)!);
+        File.Move(hook, binary);
+        File.CreateSymbolicLink(hook, binary);
+        host.Write("proc/4242/comm", "libvirtd\n");
+        host.Write("proc/4242/stat", "4242 (libvirtd) S 1 4242 4242 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 17 0 1000 1 1 18446744073709551615\n");
+        // libvirtd started 10 s after this boot time, i.e. just after the link was made.
+        var boot = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        host.Write("proc/stat", $"cpu  1 2 3\nbtime {boot}\n");
+
+        // The binary behind the link is replaced an hour "later": libvirtd runs the new one; no restart.
+        File.SetLastWriteTimeUtc(binary, DateTime.UtcNow.AddHours(1));
+        Line(Run("--config", host.ConfigPath, "doctor", "win11").Out, "libvirt daemon:").ShouldContain("ok   libvirt daemon: libvirtd (pid 4242)");
+
+        // libvirtd started before the link was made; modification times set back (as cp -p or touch would) do not hide it.
+        host.Write("proc/stat", $"cpu  1 2 3\nbtime {boot - 3600}\n");
+        File.SetLastWriteTimeUtc(hook, new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+        var output = Run("--config", host.ConfigPath, "doctor", "win11").Out;
+        Line(output, "libvirt daemon:").ShouldContain(", before the hook was put in place (");
     }
 
     [Fact]

@@ -1,7 +1,7 @@
 #!/bin/bash
 # hookctl doctor on the real guest: the IOMMU group of the "GPU" 0000:01:00.0 with both functions and their drivers,
-# cgroup v2 with cpuset, systemd and the installed hook ok; after the hook file is replaced without restarting
-# libvirtd it warns that libvirtd must be restarted (and is ok again after the restart); a rule with hugepages for a
+# cgroup v2 with cpuset, systemd and the installed hook ok; a new binary behind the hook needs no restart, but a hook
+# put in place after libvirtd started (even with its old times) does (and is ok again after the restart); a rule with hugepages for a
 # domain without <memoryBacking> is reported as a failure (exit 1). Read-only: nothing on the host changes.
 source "$(dirname "$0")/../lib.sh"
 name=e2e-doctor
@@ -31,12 +31,18 @@ check "--json: ok false" grep -qE '^  "ok": false,' <<<"$json"
 check "--json: the memoryBacking check" grep -qF '"name": "memoryBacking"' <<<"$json"
 expect_eq "doctor changed nothing" "$(lspci -k -s 01:00; cat /proc/sys/vm/nr_hugepages)" "$before"
 
-# A new hook file: libvirtd read the hook directory when it started, so it must be restarted.
+# An upgrade: libvirtd found the hook when it started and execs the path each time, so a new binary behind it is run
+# at once and needs no restart.
 sleep 1.1
 cp /usr/local/bin/hookctl /usr/local/bin/hookctl.new && mv -f /usr/local/bin/hookctl.new /usr/local/bin/hookctl
 out=$(hookctl doctor "$name")
 echo "$(line "$out" 'libvirt daemon:')"
-check "warns that libvirtd must be restarted" grep -qE '^  warn libvirt daemon: libvirtd \(pid [0-9]+\) started .*before the hook changed' <<<"$out"
+check "a new binary behind the hook needs no restart" grep -qE '^  ok   libvirt daemon: libvirtd \(pid [0-9]+\) started' <<<"$out"
+# A hook put in place after libvirtd started is not run until it restarts, even copied with its old times (cp -a).
+cp -a /etc/libvirt/hooks/qemu /root/qemu.kept && rm /etc/libvirt/hooks/qemu && sleep 1.1 && mv /root/qemu.kept /etc/libvirt/hooks/qemu
+out=$(hookctl doctor "$name")
+echo "$(line "$out" 'libvirt daemon:')"
+check "warns that libvirtd must be restarted" grep -qE '^  warn libvirt daemon: libvirtd \(pid [0-9]+\) started .*before the hook was put in place' <<<"$out"
 check "names the fix" grep -qF 'restart it: systemctl restart libvirtd' <<<"$out"
 sleep 1.1
 check "restart libvirtd" systemctl restart libvirtd
