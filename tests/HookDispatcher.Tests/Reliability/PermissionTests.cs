@@ -109,7 +109,8 @@ public sealed class PermissionTests
         // Before the fix 'hookctl release ../outside' undid this (pool 16 → 0) and deleted it.
         var bait = TraversalBait.Plant(host);
         var result = host.Ctl(command, "../outside");
-        result.ExitCode.ShouldBe(1);
+        // Bad input, refused before anything is read: exit 2 like every other bad argument.
+        result.ExitCode.ShouldBe(2);
         result.Stderr.ShouldContain("contains '/'");
         host.Read(SimulatedHost.Nr2M).ShouldBe("16\n");
         File.Exists(bait).ShouldBeTrue();
