@@ -59,7 +59,7 @@ _hookctl() {
     validate) options="" ;;
     status) options="--json" ;;
     release) options="--all --force" ;;
-    forget) options="--yes" ;;
+    forget) options="--yes --force" ;;
     journal-test) options="--size" ;;
     *) options="" ;;
   esac

@@ -16,6 +16,7 @@ internal static class ForgetCommand
         var domain = new Argument<string>("domain") { Description = "The libvirt domain name" }.DomainNames();
         var step = new Argument<string?>("step") { Description = "Only this record (its id as 'hookctl status' shows it)", Arity = ArgumentArity.ZeroOrOne };
         var yes = new Option<bool>("--yes") { Description = "Really drop the records (without it: only show what would be dropped)" };
+        var force = new Option<bool>("--force") { Description = "With --yes: drop them even while the domain's QEMU runs" };
         var command = new Command("forget", "Drop DOMAIN's state records without undoing them: for a host you have put right by hand\n" +
             "after an undo kept failing. Shows each record and what the host shows now; changes nothing on the host.\n" +
             "Examples:\n  hookctl forget win11\n  hookctl forget win11 gpu.bind.0000:01:00.0 --yes")
@@ -23,6 +24,7 @@ internal static class ForgetCommand
             domain,
             step,
             yes,
+            force,
         };
         command.SetServicesAction((result, services, output, error) =>
         {
@@ -47,6 +49,13 @@ internal static class ForgetCommand
                     {
                         output.WriteLine($"  host now: {line}");
                     }
+                }
+                // A running domain's records are what it holds now: dropped, its release would leave them on the host.
+                if (result.GetValue(yes) && ReleaseCommand.Refusal(services, name, result.GetValue(force), "forget its records",
+                        "they are what it holds now, and its release would leave them on the host") is { } refusal)
+                {
+                    error.WriteLine($"hookctl: {refusal}");
+                    return ExitCodes.ActionFailed;
                 }
                 if (!result.GetValue(yes))
                 {

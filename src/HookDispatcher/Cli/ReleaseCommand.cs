@@ -71,8 +71,12 @@ internal static class ReleaseCommand
 
     /// <summary>The one line refusing a release under a running QEMU; null when the release may go ahead.</summary>
     public static string? Refusal(Services services, string domain, bool force) =>
+        Refusal(services, domain, force, "release", "its QEMU would lose what it holds");
+
+    /// <summary>The one line refusing <paramref name="action"/> while the domain's QEMU runs; null when it may go ahead.</summary>
+    public static string? Refusal(Services services, string domain, bool force, string action, string because) =>
         !force && RunningQemu.Evidence(services.Fs, domain) is { } running
-            ? $"{domain}: refusing to release while the domain runs ({running}): its QEMU would lose what it holds; stop it with virsh, or add --force"
+            ? $"{domain}: refusing to {action} while the domain runs ({running}): {because}; stop it with virsh, or add --force"
             : null;
 
     private static int Release(Services services, string name, bool force, TextWriter output, TextWriter error)

@@ -108,6 +108,24 @@ public sealed class LifecycleCommandTests
     }
 
     [Fact]
+    public void ForgetOfARunningDomainIsRefusedUntilForced()
+    {
+        using var host = new SimulatedHost();
+        Prepare(host, "vm1");
+        Running(host, "vm1");
+
+        var refused = Run(host, "forget", "vm1", "--yes");
+        refused.Code.ShouldBe(1);
+        refused.Err.ShouldMatch(@"^hookctl: vm1: refusing to forget its records while the domain runs \(its QEMU runs as pid \d+ [^\n]*--force\n$");
+        Run(host, "status", "vm1").Out.ShouldContain("hugepages:2048kB [done]");
+        Run(host, "forget", "vm1").Code.ShouldBe(2); // showing what would be dropped is still allowed
+
+        Run(host, "forget", "vm1", "--yes", "--force").Code.ShouldBe(0);
+        Run(host, "status", "vm1").Out.Trim().ShouldBe("vm1: holds nothing");
+        host.Write(SimulatedHost.Nr2M, "0");
+    }
+
+    [Fact]
     public void APrepareBlockedByAnUndoThatKeepsFailingNamesForgetAndStartsAfterIt()
     {
         using var host = new SimulatedHost();
