@@ -40,6 +40,13 @@ internal static class ForgetCommand
                     output.WriteLine(only is null ? $"{name}: holds nothing" : $"{name}: holds no record '{only}'");
                     return only is null ? ExitCodes.Ok : ExitCodes.Invalid;
                 }
+                // A running domain's records are what it holds now: dropped, its release would leave them on the host.
+                if (result.GetValue(yes) && ReleaseCommand.Refusal(services, name, result.GetValue(force), "forget its records",
+                        "they are what it holds now, and its release would leave them on the host") is { } refusal)
+                {
+                    error.WriteLine($"hookctl: {refusal}");
+                    return ExitCodes.ActionFailed;
+                }
                 var handlers = services.Handlers.ToDictionary(h => h.Kind);
                 foreach (var record in records)
                 {
@@ -49,13 +56,6 @@ internal static class ForgetCommand
                     {
                         output.WriteLine($"  host now: {line}");
                     }
-                }
-                // A running domain's records are what it holds now: dropped, its release would leave them on the host.
-                if (result.GetValue(yes) && ReleaseCommand.Refusal(services, name, result.GetValue(force), "forget its records",
-                        "they are what it holds now, and its release would leave them on the host") is { } refusal)
-                {
-                    error.WriteLine($"hookctl: {refusal}");
-                    return ExitCodes.ActionFailed;
                 }
                 if (!result.GetValue(yes))
                 {

@@ -116,6 +116,7 @@ public sealed class LifecycleCommandTests
 
         var refused = Run(host, "forget", "vm1", "--yes");
         refused.Code.ShouldBe(1);
+        refused.Out.ShouldBeEmpty();
         refused.Err.ShouldMatch(@"^hookctl: vm1: refusing to forget its records while the domain runs \(its QEMU runs as pid \d+ [^\n]*--force\n$");
         Run(host, "status", "vm1").Out.ShouldContain("hugepages:2048kB [done]");
         Run(host, "forget", "vm1").Code.ShouldBe(2); // showing what would be dropped is still allowed
