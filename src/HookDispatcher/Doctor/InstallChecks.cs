@@ -75,6 +75,7 @@ internal static class InstallChecks
         {
             return DoctorCheck.Warning(Area, "libvirt daemon", $"{hook}: cannot read when it was put in place ({error})", "restart libvirtd or virtqemud if the hook was installed after it started");
         }
+        DateTime? firstStarted = null;
         foreach (var (pid, comm) in running)
         {
             var started = ProcScan.StartTime(fs, pid);
@@ -89,9 +90,10 @@ internal static class InstallChecks
                     $"{comm} (pid {pid}) started {started:u}, before the hook was put in place ({placed:u}): it does not run the hook yet",
                     $"restart it: systemctl restart {comm}");
             }
+            firstStarted ??= started;
         }
         var (p, c) = running[0];
-        return DoctorCheck.Pass(Area, "libvirt daemon", $"{c} (pid {p}) started {ProcScan.StartTime(fs, p):u}, after the hook was put in place ({placed:u})");
+        return DoctorCheck.Pass(Area, "libvirt daemon", $"{c} (pid {p}) started {firstStarted:u}, after the hook was put in place ({placed:u})");
     }
 
     private static DoctorCheck QemuD(IHostFs fs)
