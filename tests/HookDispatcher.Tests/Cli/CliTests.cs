@@ -1,4 +1,3 @@
-using HookDispatcher.Cli;
 using HookDispatcher.Tests.Support;
 using Shouldly;
 
@@ -8,21 +7,14 @@ public sealed class CliTests
 {
     private const string Rule16 = """{ "hugepages": { "pageSize": "2M", "count": 16 } }""";
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = CliApp.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliRunner.Run(args);
 
     [Fact]
     public void TestPrintsThePlanWithTheExactWritesAndTouchesNothing()
     {
         using var host = new SimulatedHost();
         host.Rule("vm1", Rule16);
-        var xml = Path.Join(host.Path, "vm1.xml");
-        File.WriteAllText(xml, SimulatedHost.DomainXml("vm1"));
+        var xml = host.DomainXmlFile("vm1");
         var (code, output, _) = Run("--config", host.ConfigPath, "test", "vm1", "prepare", "--xml", xml);
         code.ShouldBe(0);
         output.ShouldContain("vm1 prepare begin: 1 step(s) — dry run, nothing is changed");
@@ -50,8 +42,7 @@ public sealed class CliTests
     {
         using var host = new SimulatedHost();
         host.Rule("vm1", Rule16);
-        var xml = Path.Join(host.Path, "vm1.xml");
-        File.WriteAllText(xml, SimulatedHost.DomainXml("vm1"));
+        var xml = host.DomainXmlFile("vm1");
         Run("--config", host.ConfigPath, "test", "vm1", "prepare", "--xml", xml, "--apply").Code.ShouldBe(0);
         host.Read(SimulatedHost.Nr2M).ShouldBe("16");
 

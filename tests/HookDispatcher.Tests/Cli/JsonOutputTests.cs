@@ -15,9 +15,7 @@ public sealed class JsonOutputTests
     private static string Vm1(SimulatedHost host, string xmlName)
     {
         host.Rule("vm1", Rule16);
-        var xml = Path.Join(host.Path, "vm1.xml");
-        File.WriteAllText(xml, SimulatedHost.DomainXml(xmlName));
-        return xml;
+        return host.DomainXmlFile(xmlName, "vm1");
     }
 
     [Fact]

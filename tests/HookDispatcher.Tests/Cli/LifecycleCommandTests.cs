@@ -1,4 +1,3 @@
-using HookDispatcher.Cli;
 using HookDispatcher.Host;
 using HookDispatcher.Tests.Support;
 using Shouldly;
@@ -10,20 +9,13 @@ public sealed class LifecycleCommandTests
 {
     private const string Rule = """{ "hugepages": { "pageSize": "2M", "count": 16 } }""";
 
-    private static (int Code, string Out, string Err) Run(SimulatedHost host, params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = CliApp.Run(["--config", host.ConfigPath, .. args], stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(SimulatedHost host, params string[] args) =>
+        CliRunner.Run(["--config", host.ConfigPath, .. args]);
 
     private static void Prepare(SimulatedHost host, string domain)
     {
         host.Rule(domain, Rule);
-        var xml = System.IO.Path.Join(host.Path, domain + ".xml");
-        File.WriteAllText(xml, SimulatedHost.DomainXml(domain));
-        Run(host, "test", domain, "prepare", "--xml", xml, "--apply").Code.ShouldBe(0);
+        Run(host, "test", domain, "prepare", "--xml", host.DomainXmlFile(domain), "--apply").Code.ShouldBe(0);
     }
 
     /// <summary>libvirt's pid file naming a live process (this test's own).</summary>

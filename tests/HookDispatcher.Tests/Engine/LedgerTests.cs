@@ -1,4 +1,3 @@
-using HookDispatcher.Cli;
 using HookDispatcher.Engine;
 using HookDispatcher.Tests.Support;
 using Shouldly;
@@ -44,19 +43,14 @@ public sealed class LedgerTests
     {
         using var host = new SimulatedHost();
         host.Rule("vm1", """{ "hugepages": { "pageSize": "2M", "count": 4 } }""");
-        var xml = Path.Join(host.Path, "vm1.xml");
-        File.WriteAllText(xml, SimulatedHost.DomainXml("vm1"));
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        CliApp.Run(["--config", host.ConfigPath, "test", "vm1", "prepare", "--xml", xml, "--apply"], stdout, stderr).ShouldBe(0);
+        CliRunner.Run("--config", host.ConfigPath, "test", "vm1", "prepare", "--xml", host.DomainXmlFile("vm1"), "--apply").Code.ShouldBe(0);
         File.WriteAllText(Path.Join(host.StateDir, "broken.json"), "");
 
-        stdout = new StringWriter();
-        stderr = new StringWriter();
-        CliApp.Run(["--config", host.ConfigPath, "status"], stdout, stderr).ShouldBe(1);
-        stdout.ToString().ShouldContain("vm1:");
-        stdout.ToString().ShouldContain("hugepages:2048kB [done]");
-        stderr.ToString().ShouldContain("broken.json");
-        CliApp.Run(["--config", host.ConfigPath, "release", "vm1"], new StringWriter(), new StringWriter()).ShouldBe(0);
+        var (code, stdout, stderr) = CliRunner.Run("--config", host.ConfigPath, "status");
+        code.ShouldBe(1);
+        stdout.ShouldContain("vm1:");
+        stdout.ShouldContain("hugepages:2048kB [done]");
+        stderr.ShouldContain("broken.json");
+        CliRunner.Run("--config", host.ConfigPath, "release", "vm1").Code.ShouldBe(0);
     }
 }

@@ -58,8 +58,7 @@ public sealed class ScriptsHookTests
         using var host = new SimulatedHost();
         var marker = System.IO.Path.Join(host.Path, "ran");
         host.Rule("vm", $$"""{ "scripts": [ { "run": ["/usr/bin/touch", "{{marker}}", "{domain}"], "undo": ["/usr/bin/rm", "-f", "{{marker}}"], "timeoutSeconds": 7 } ] }""");
-        var xml = System.IO.Path.Join(host.Path, "vm.xml");
-        File.WriteAllText(xml, SimulatedHost.DomainXml("vm"));
+        var xml = host.DomainXmlFile("vm");
         var result = host.Ctl("test", "vm", "prepare", "--xml", xml);
         result.ExitCode.ShouldBe(0, result.Stderr);
         result.Stdout.ShouldContain($"scripts:touch: run /usr/bin/touch {marker} vm");

@@ -80,6 +80,14 @@ internal sealed class SimulatedHost : IDisposable
 
     public HookProcess.Result Ctl(params string[] args) => HookProcess.Run(HookProcess.Binary, args, null, Env);
 
+    /// <summary>Writes <see cref="DomainXml"/> for <paramref name="name"/> to <c>&lt;file&gt;.xml</c> here; returns its path.</summary>
+    public string DomainXmlFile(string name, string? file = null)
+    {
+        var path = System.IO.Path.Join(Path, (file ?? name) + ".xml");
+        File.WriteAllText(path, DomainXml(name));
+        return path;
+    }
+
     public static string DomainXml(string name, int memoryMiB = 64, bool hugepages = true) =>
         $"""
         <domain type='qemu'>
