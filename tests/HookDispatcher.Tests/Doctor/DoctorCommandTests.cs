@@ -68,20 +68,26 @@ public sealed class DoctorCommandTests
         output.ShouldContain("→ add <memoryBacking><hugepages/></memoryBacking>");
     }
 
+    /// <summary>libvirtd as pid 4242, started 10 s (1000 ticks) after <paramref name="bootTime"/> (Unix seconds).</summary>
+    private static void LibvirtdStarted(SimHostCopy host, long bootTime)
+    {
+        host.Write("proc/4242/comm", "libvirtd\n");
+        host.Write("proc/4242/stat", "4242 (libvirtd) S 1 4242 4242 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 17 0 1000 1 1 18446744073709551615\n");
+        host.Write("proc/stat", $"cpu  1 2 3\nbtime {bootTime}\n");
+    }
+
     [Fact]
     public void ADaemonStartedBeforeTheHookChangedMustBeRestarted()
     {
         using var host = new SimHostCopy();
         // libvirtd started 10 s after a boot in 2001: long before the hook file was written by this test.
-        host.Write("proc/4242/comm", "libvirtd\n");
-        host.Write("proc/4242/stat", "4242 (libvirtd) S 1 4242 4242 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 17 0 1000 1 1 18446744073709551615\n");
-        host.Write("proc/stat", "cpu  1 2 3\nbtime 1000000000\n");
+        LibvirtdStarted(host, bootTime: 1000000000);
         var (_, output, _) = Run("--config", host.ConfigPath, "doctor", "win11");
         Line(output, "libvirt daemon:").ShouldContain("warn libvirt daemon: libvirtd (pid 4242) started 2001-09-09 01:46:50Z, before the hook was put in place");
         output.ShouldContain("→ restart it: systemctl restart libvirtd");
 
         // Started after the hook appeared: fine.
-        host.Write("proc/stat", "cpu  1 2 3\nbtime 4000000000\n");
+        LibvirtdStarted(host, bootTime: 4000000000);
         Line(Run("--config", host.ConfigPath, "doctor", "win11").Out, "libvirt daemon:").ShouldContain("ok   libvirt daemon: libvirtd (pid 4242)");
     }
 
@@ -98,18 +104,16 @@ public sealed class DoctorCommandTests
         Directory.CreateDirectory(Path.GetDirectoryName(binary)!);
         File.Move(hook, binary);
         File.CreateSymbolicLink(hook, binary);
-        host.Write("proc/4242/comm", "libvirtd\n");
-        host.Write("proc/4242/stat", "4242 (libvirtd) S 1 4242 4242 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 17 0 1000 1 1 18446744073709551615\n");
         // libvirtd started 10 s after this boot time, i.e. just after the link was made.
         var boot = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        host.Write("proc/stat", $"cpu  1 2 3\nbtime {boot}\n");
+        LibvirtdStarted(host, boot);
 
         // The binary behind the link is replaced an hour "later": libvirtd runs the new one; no restart.
         File.SetLastWriteTimeUtc(binary, DateTime.UtcNow.AddHours(1));
         Line(Run("--config", host.ConfigPath, "doctor", "win11").Out, "libvirt daemon:").ShouldContain("ok   libvirt daemon: libvirtd (pid 4242)");
 
         // libvirtd started before the link was made; modification times set back (as cp -p or touch would) do not hide it.
-        host.Write("proc/stat", $"cpu  1 2 3\nbtime {boot - 3600}\n");
+        LibvirtdStarted(host, boot - 3600);
         File.SetLastWriteTimeUtc(hook, new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc));
         var output = Run("--config", host.ConfigPath, "doctor", "win11").Out;
         Line(output, "libvirt daemon:").ShouldContain(", before the hook was put in place (");
