@@ -12,7 +12,7 @@ internal static class HugepageChecks
 
     public static IEnumerable<DoctorCheck> Run(IHostFs fs)
     {
-        var sizes = HostChecks.List(fs, Pools).Where(n => n.StartsWith("hugepages-", StringComparison.Ordinal)).ToList();
+        var sizes = HostChecks.List(fs, Pools).Where(n => ByteSize.FromKernelPoolName(n) is not null).ToList();
         if (sizes.Count == 0)
         {
             yield return DoctorCheck.Warning(Area, "hugepages", $"no pools in {Pools}",
@@ -28,7 +28,7 @@ internal static class HugepageChecks
         catch (HostIoException)
         {
         }
-        var names = sizes.Select(s => Kilobytes(s) is { } kb ? ByteSize.Human(kb * 1024) : s);
+        var names = sizes.Select(s => ByteSize.Human(ByteSize.FromKernelPoolName(s)!.Value));
         yield return DoctorCheck.Pass(Area, "hugepage sizes", string.Join(", ", names));
         if (available is null)
         {
@@ -38,10 +38,7 @@ internal static class HugepageChecks
         yield return DoctorCheck.Pass(Area, "memory", $"{ByteSize.Human(available.Value * 1024)} available, {ByteSize.Human((free ?? 0) * 1024)} free");
         foreach (var size in sizes)
         {
-            if (Kilobytes(size) is not { } kb)
-            {
-                continue;
-            }
+            var kb = ByteSize.FromKernelPoolName(size)!.Value / 1024;
             var nr = Count(fs, $"{Pools}/{size}/nr_hugepages");
             var idle = Count(fs, $"{Pools}/{size}/free_hugepages");
             // Pages beyond the pool come out of available memory; gigantic pages need contiguous free memory, which
@@ -56,10 +53,6 @@ internal static class HugepageChecks
                 : DoctorCheck.Pass(Area, $"hugepages {name}", value);
         }
     }
-
-    private static ulong? Kilobytes(string poolName) =>
-        poolName.StartsWith("hugepages-", StringComparison.Ordinal) && poolName.EndsWith("kB", StringComparison.Ordinal)
-        && ulong.TryParse(poolName["hugepages-".Length..^2], NumberStyles.None, CultureInfo.InvariantCulture, out var kb) ? kb : null;
 
     private static ulong Count(IHostFs fs, string path) =>
         ulong.TryParse(ProcScan.TryRead(fs, path)?.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0;

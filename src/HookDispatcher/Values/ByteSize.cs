@@ -92,9 +92,20 @@ internal static class ByteSize
 
     public const ulong OneGiB = 1024UL * 1024 * 1024;
 
+    private const string PoolPrefix = "hugepages-";
+
+    /// <summary>The kernel's name for a page size, in KiB it writes "kB": 2048kB.</summary>
+    public static string KernelSizeName(ulong pageSizeBytes) => FormattableString.Invariant($"{pageSizeBytes / 1024}kB");
+
     /// <summary>The kernel's directory name for a page size: hugepages-2048kB.</summary>
-    public static string KernelPoolName(ulong pageSizeBytes) =>
-        FormattableString.Invariant($"hugepages-{pageSizeBytes / 1024}kB");
+    public static string KernelPoolName(ulong pageSizeBytes) => PoolPrefix + KernelSizeName(pageSizeBytes);
+
+    /// <summary>The page size a kernel pool directory is named for (any size: hugepages-32768kB too); null for other names.</summary>
+    public static ulong? FromKernelPoolName(string name) =>
+        name.StartsWith(PoolPrefix, StringComparison.Ordinal) && name.EndsWith("kB", StringComparison.Ordinal)
+        && ulong.TryParse(name.AsSpan(PoolPrefix.Length, name.Length - PoolPrefix.Length - 2), NumberStyles.None, CultureInfo.InvariantCulture, out var kb)
+            ? kb * 1024
+            : null;
 
     /// <summary>"16 GiB", "195.3 GiB", "64 MiB": for messages, one decimal at most.</summary>
     public static string Human(ulong bytes) => bytes switch

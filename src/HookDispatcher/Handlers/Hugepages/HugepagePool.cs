@@ -16,7 +16,7 @@ internal sealed record HugepagePool(ulong PageSizeBytes, int? Node)
     public string NrPath => Directory + "/nr_hugepages";
 
     /// <summary>"2048kB", as the kernel and our messages name the size.</summary>
-    public string SizeName => FormattableString.Invariant($"{PageSizeBytes / 1024}kB");
+    public string SizeName => ByteSize.KernelSizeName(PageSizeBytes);
 
     /// <summary>Identifies the pool in state records so domains sharing it find each other.</summary>
     public string Key => NrPath;

@@ -1,4 +1,5 @@
 using HookDispatcher.Domain;
+using HookDispatcher.Values;
 
 namespace HookDispatcher.Handlers.Hugepages;
 
@@ -18,7 +19,7 @@ internal static class HugepagePlanner
             regions.FirstOrDefault(r => SizeOf(r) != ruleSize) is { } contradicting)
         {
             throw new Engine.PlanException(HugepagesHandler.KindName,
-                $"pageSize {Name(ruleSize)} in the rule contradicts the domain XML, which backs {contradicting.Name} with {Name(SizeOf(contradicting))} pages ({contradicting.From}); QEMU would not use the rule's pages: set pageSize \"auto\" or change the XML");
+                $"pageSize {ByteSize.KernelSizeName(ruleSize)} in the rule contradicts the domain XML, which backs {contradicting.Name} with {ByteSize.KernelSizeName(SizeOf(contradicting))} pages ({contradicting.From}); QEMU would not use the rule's pages: set pageSize \"auto\" or change the XML");
         }
         if (rule.Count is { } count)
         {
@@ -26,7 +27,7 @@ internal static class HugepagePlanner
             if (domain.HugepagesRequested && sizes.Count > 1)
             {
                 throw new Engine.PlanException(HugepagesHandler.KindName,
-                    $"count {count} names one pool, but the domain XML backs its memory with {string.Join(" and ", sizes.Order().Select(Name))} pages; use count \"auto\"");
+                    $"count {count} names one pool, but the domain XML backs its memory with {string.Join(" and ", sizes.Order().Select(ByteSize.KernelSizeName))} pages; use count \"auto\"");
             }
             var size = rule.PageSizeBytes ?? (domain.HugepagesRequested && sizes.Count == 1 ? sizes[0] : hostDefault());
             var nodes = regions.Select(r => SingleNode(r.HostNodes)).Distinct().ToList();
@@ -59,6 +60,4 @@ internal static class HugepagePlanner
     /// page on any of them: the global pool (spread over all nodes) serves it, as it does unbound memory.
     /// </summary>
     private static int? SingleNode(Values.CpuSet? nodes) => nodes is { Count: 1 } ? nodes.Cpus[0] : null;
-
-    private static string Name(ulong size) => FormattableString.Invariant($"{size / 1024}kB");
 }
