@@ -91,6 +91,11 @@ internal static class DomainChecks
         var others = members.Where(m => !addresses.Contains(m) && !IsBridge(fs, m)).ToList();
         var boot = members.Where(m => PciSysfs.IsBootVga(fs, m)).ToList();
         var value = $"IOMMU group {group}: {members.Count} member(s)";
+        if (GpuSelection.HostCriticalMember(fs, gpu?.Driver ?? "vfio-pci", address, group, members) is { } taken)
+        {
+            return DoctorCheck.Failure(area, name, $"{value}: {taken}",
+                "move the GPU to a slot with its own IOMMU group (check the board manual), or enable ACS in the firmware") with { Details = details };
+        }
         if (boot.Count > 0 && gpu?.SingleGpu is null)
         {
             return DoctorCheck.Failure(area, name, value + $", {boot[0]} is the boot GPU", "add \"singleGpu\" to the gpu rule to hand the host's console GPU over") with { Details = details };

@@ -134,6 +134,24 @@ public sealed class DoctorCommandTests
         output.ShouldContain("0000:00:02.0 display controller [0300], driver i915, boot GPU");
     }
 
+    /// <summary>A USB controller the host drives in the GPU's group: doctor fails it with prepare's own refusal.</summary>
+    [Fact]
+    public void AHostDrivenUsbControllerInTheGroupFailsAsPrepareWouldRefuseIt()
+    {
+        using var host = new SimHostCopy();
+        host.Write("sys/bus/pci/devices/0000:02:00.0/class", "0x0c0330\n");
+        host.Link("sys/bus/pci/devices/0000:02:00.0/driver", "../../../../bus/pci/drivers/xhci_hcd");
+        host.Link("sys/bus/pci/devices/0000:02:00.0/iommu_group", "../../../../kernel/iommu_groups/12");
+        host.Link("sys/kernel/iommu_groups/12/devices/0000:02:00.0", "../../../../bus/pci/devices/0000:02:00.0");
+        Directory.CreateDirectory(host.Join("sys/bus/pci/drivers/xhci_hcd"));
+        const string Refusal = "IOMMU group 12 of 0000:01:00.0 also holds 0000:02:00.0, a USB controller (class 0x0c0330) driven by xhci_hcd; passing the group through would take it from the host";
+
+        var (code, output, _) = Run("--config", host.ConfigPath, "doctor", "win11");
+        code.ShouldBe(1);
+        Line(output, "PCI 0000:01:00.0").ShouldBe($"  fail PCI 0000:01:00.0: IOMMU group 12: 3 member(s): {Refusal}");
+        Run("--config", host.ConfigPath, "test", "win11", "prepare", "--xml", host.Xml).Err.ShouldContain(Refusal);
+    }
+
     [Fact]
     public void ProcessesHoldingTheGpuAreListedForASingleGpuHandover()
     {

@@ -46,7 +46,10 @@ internal sealed record GpuSelection(IReadOnlyList<GpuDevice> Devices, IReadOnlyL
             var group = PciSysfs.Group(fs, address)
                 ?? throw Refuse($"{address} has no IOMMU group (is the IOMMU on? intel_iommu=on or amd_iommu=on on the kernel command line)");
             var members = PciSysfs.GroupMembers(fs, group);
-            CheckGroupIsFree(fs, rule, address, group, members);
+            if (HostCriticalMember(fs, rule.Driver, address, group, members) is { } taken)
+            {
+                throw Refuse(taken);
+            }
             foreach (var member in rule.WholeIommuGroup ? members : [address])
             {
                 var memberClass = PciSysfs.Class(fs, member);
@@ -76,19 +79,21 @@ internal sealed record GpuSelection(IReadOnlyList<GpuDevice> Devices, IReadOnlyL
 
     /// <summary>
     /// A storage or network controller, a USB controller (the host's keyboard and mouse) or a host/ISA bridge (the
-    /// chipset) with a host driver in the group would go with it, taking it from the host.
+    /// chipset) with a host driver in the group would go with it, taking it from the host: the refusal saying so,
+    /// or null. Prepare refuses with it and doctor reports it, so both say the same.
     /// </summary>
-    private static void CheckGroupIsFree(IHostFs fs, GpuRule rule, PciAddress address, string group, IReadOnlyList<PciAddress> members)
+    public static string? HostCriticalMember(IHostFs fs, string bindDriver, PciAddress address, string group, IReadOnlyList<PciAddress> members)
     {
         foreach (var member in members)
         {
             var cls = PciSysfs.Class(fs, member);
-            if (HostCritical(cls) && PciSysfs.Driver(fs, member) is { } driver && driver != rule.Driver)
+            if (HostCritical(cls) && PciSysfs.Driver(fs, member) is { } driver && driver != bindDriver)
             {
-                throw Refuse($"IOMMU group {group} of {address} also holds {member}, {(PciSysfs.ClassName(cls).StartsWith("ISA", StringComparison.Ordinal) ? "an" : "a")} {PciSysfs.ClassName(cls)} (class 0x{cls:x6}) driven by {driver}; " +
-                             "passing the group through would take it from the host");
+                return $"IOMMU group {group} of {address} also holds {member}, {(PciSysfs.ClassName(cls).StartsWith("ISA", StringComparison.Ordinal) ? "an" : "a")} {PciSysfs.ClassName(cls)} (class 0x{cls:x6}) driven by {driver}; " +
+                       "passing the group through would take it from the host";
             }
         }
+        return null;
     }
 
     /// <summary>Storage (0x01), network (0x02), USB controller (0x0c03), host bridge (0x0600), ISA bridge (0x0601).</summary>
