@@ -8,11 +8,9 @@ namespace HookDispatcher.Engine;
 /// </summary>
 internal sealed class Ledger
 {
-    private readonly IReadOnlyList<DomainState> _states;
-
-    private Ledger(IReadOnlyList<DomainState> states, IReadOnlyList<string> unreadable)
+    private Ledger(IReadOnlyList<DomainState> domains, IReadOnlyList<string> unreadable)
     {
-        _states = states;
+        Domains = domains;
         Unreadable = unreadable;
     }
 
@@ -21,7 +19,8 @@ internal sealed class Ledger
     /// <summary>One line per state file that could not be read (path and reason).</summary>
     public IReadOnlyList<string> Unreadable { get; }
 
-    public IReadOnlyList<DomainState> Domains => _states;
+    /// <summary>Every readable domain state, the acting domain's live one included.</summary>
+    public IReadOnlyList<DomainState> Domains { get; }
 
     /// <summary>
     /// Reads every state file; <paramref name="live"/>, the acting domain's state as the executor keeps it, stands
@@ -40,12 +39,12 @@ internal sealed class Ledger
 
     /// <summary>The records of <paramref name="kind"/> that domains other than <paramref name="domain"/> hold, with their domain.</summary>
     public IReadOnlyList<(string Domain, StepRecord Record)> HeldByOthers(string kind, string domain) =>
-        _states.Where(s => s.Domain != domain)
+        Domains.Where(s => s.Domain != domain)
             .SelectMany(s => s.Steps.Where(r => r.Kind == kind).Select(r => (s.Domain, r)))
             .ToList();
 
     /// <summary>Every record of <paramref name="kind"/> except <paramref name="recordId"/> of <paramref name="domain"/>: its own other records count too.</summary>
     public IReadOnlyList<(string Domain, StepRecord Record)> HeldBesides(string kind, string domain, string recordId) =>
-        _states.SelectMany(s => s.Steps.Where(r => r.Kind == kind && !(s.Domain == domain && r.Id == recordId)).Select(r => (s.Domain, r)))
+        Domains.SelectMany(s => s.Steps.Where(r => r.Kind == kind && !(s.Domain == domain && r.Id == recordId)).Select(r => (s.Domain, r)))
             .ToList();
 }

@@ -45,11 +45,7 @@ internal sealed class StateStore(string stateDir, Action<string>? beforeChange =
 
     public DomainState? Load(string domain) => LoadFile(PathOf(domain));
 
-    /// <summary>Every domain's state (for resources shared between domains); dot files are temporaries.</summary>
-    public IReadOnlyList<DomainState> LoadAll() =>
-        LoadEach().Select(e => e.Error is null ? e.State : throw e.Error).OfType<DomainState>().ToList();
-
-    /// <summary>Every state file, each read on its own: one unreadable file does not hide the others.</summary>
+    /// <summary>Every state file, each read on its own: one unreadable file does not hide the others; dot files are temporaries.</summary>
     public IReadOnlyList<(string Path, DomainState? State, StateException? Error)> LoadEach()
     {
         if (!System.IO.Directory.Exists(Directory))

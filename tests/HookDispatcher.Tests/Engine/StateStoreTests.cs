@@ -20,7 +20,7 @@ public sealed class StateStoreTests
         File.GetUnixFileMode(store.PathOf("win 11")).ShouldBe(UnixFileMode.UserRead | UnixFileMode.UserWrite);
         File.GetUnixFileMode(store.Directory).ShouldBe(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         Directory.GetFiles(store.Directory).Select(Path.GetFileName).ShouldBe(["win 11.json"]);
-        store.LoadAll().Select(s => s.Domain).ShouldBe(["win 11"]);
+        store.LoadEach().Select(e => e.State?.Domain).ShouldBe(["win 11"]);
     }
 
     [Fact]

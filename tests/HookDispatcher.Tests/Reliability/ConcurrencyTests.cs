@@ -48,7 +48,9 @@ public sealed class ConcurrencyTests(DBusDaemon bus) : IClassFixture<DBusDaemon>
             }
             // Every state file parses (no torn write), no temporary is left, and each running domain holds both steps.
             Directory.GetFiles(host.StateDir, ".*.tmp").ShouldBeEmpty(context);
-            var states = new StateStore(host.StateDir).LoadAll();
+            var ledger = Ledger.Load(new StateStore(host.StateDir));
+            ledger.Unreadable.ShouldBeEmpty(context);
+            var states = ledger.Domains;
             states.Select(s => s.Domain).Order().ShouldBe(running.Select(i => names[i]).Order(), context);
             states.ShouldAllBe(s => s.Steps.Count == 2 && s.Steps.All(r => r.Status == StepStatus.Done), context);
             peer.Failure.ShouldBeNull(context);
