@@ -11,6 +11,9 @@ internal static class ConfigLoader
     private static readonly string[] KnownKeys =
         ["rulesDir", "stateDir", "hostRoot", "systemBus", "journalSocket", "lockTimeoutSeconds"];
 
+    /// <summary>The config file's JSON: comments and trailing commas allowed, as in appsettings files.</summary>
+    public static readonly JsonReaderOptions ReaderOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+
     /// <summary>Loads the file; throws <see cref="ConfigException"/> with a one-line message on bad content.</summary>
     public static HookConfig Load(string path)
     {
@@ -57,7 +60,7 @@ internal static class ConfigLoader
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         try
         {
-            var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            var reader = new Utf8JsonReader(bytes, ReaderOptions);
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
                 throw new ConfigException($"{path}: expected a JSON object at the top");

@@ -27,7 +27,7 @@ internal static class FastConfig
         string? rulesDir = null, stateDir = null;
         try
         {
-            var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
+            var reader = new Utf8JsonReader(bytes, ConfigLoader.ReaderOptions);
             while (reader.Read())
             {
                 if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1)

@@ -76,6 +76,7 @@ public sealed class ConfigLoaderTests
     [InlineData("""{ "rulesDir": "rel/r" }""")]
     [InlineData("""{ "journalSocket": "/j", "stateDir": "../s" }""")]
     [InlineData("""{ }""")]
+    [InlineData("{ \"rulesDir\": \"/r\", // the rules\n \"stateDir\": \"/s\", }")]
     public void TheFastPathFindsTheSameDirectoriesAsTheFullLoader(string json)
     {
         using var dir = new TempDir();
