@@ -32,8 +32,16 @@ internal static class ForgetCommand
             var only = result.GetValue(step);
             try
             {
-                using var held = StateLock.Acquire(services.Store, services.Config.LockTimeout);
-                var state = services.Store.Load(name);
+                using var held = StateLock.ForDomain(services.Store, name, services.Config.LockTimeout);
+                DomainState? state;
+                try
+                {
+                    state = services.Store.Load(name);
+                }
+                catch (StateException unreadable) when (only is null && File.Exists(services.Store.PathOf(name)))
+                {
+                    return ForgetUnreadable(services, name, unreadable, result.GetValue(yes), result.GetValue(force), output, error);
+                }
                 var records = state?.Steps.Where(r => only is null || r.Id == only).ToList() ?? [];
                 if (records.Count == 0)
                 {
@@ -63,13 +71,16 @@ internal static class ForgetCommand
                     return ExitCodes.Invalid;
                 }
                 state!.Steps.RemoveAll(records.Contains);
-                if (state.Steps.Count == 0)
+                using (StateLock.ForHost(services.Store, services.Config.LockTimeout))
                 {
-                    services.Store.Delete(name);
-                }
-                else
-                {
-                    services.Store.Save(state);
+                    if (state.Steps.Count == 0)
+                    {
+                        services.Store.Delete(name);
+                    }
+                    else
+                    {
+                        services.Store.Save(state);
+                    }
                 }
                 services.Log.ForContext("LIBVIRT_DOMAIN", name).Warning("Forgot {Count} record(s) without undoing them: {Ids:l}", records.Count, string.Join(", ", records.Select(r => r.Id)));
                 output.WriteLine($"{name}: forgot {records.Count} record(s); the host was not changed");
@@ -82,6 +93,41 @@ internal static class ForgetCommand
             }
         });
         return command;
+    }
+
+    /// <summary>
+    /// A state file that cannot be read (corrupt, or of a newer format) holds records nothing can undo: shown, and with
+    /// --yes dropped whole (kept aside as <c>.&lt;domain&gt;.json.unreadable</c> for a look), so the domain can start
+    /// again and the others stop treating what it held as unknown.
+    /// </summary>
+    private static int ForgetUnreadable(Services services, string name, StateException unreadable, bool yes, bool force, TextWriter output, TextWriter error)
+    {
+        var path = services.Store.PathOf(name);
+        output.WriteLine($"{name}: {(yes ? "dropping" : "would drop")} the unreadable state file: {unreadable.Message}");
+        if (!yes)
+        {
+            error.WriteLine($"hookctl: nothing dropped: put right by hand what {name} held (see its log), then run 'hookctl forget {name} --yes'");
+            return ExitCodes.Invalid;
+        }
+        if (ReleaseCommand.Refusal(services, name, force, "forget its state file", "it may hold what the domain uses now") is { } refusal)
+        {
+            error.WriteLine($"hookctl: {refusal}");
+            return ExitCodes.ActionFailed;
+        }
+        var aside = Path.Join(services.Store.Directory, $".{name}.json.unreadable");
+        try
+        {
+            using var held = StateLock.ForHost(services.Store, services.Config.LockTimeout);
+            File.Move(path, aside, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            error.WriteLine($"hookctl: {name}: cannot move '{path}' aside: {e.Message}");
+            return ExitCodes.ActionFailed;
+        }
+        services.Log.ForContext("LIBVIRT_DOMAIN", name).Warning("Forgot the unreadable state file {Path:l} (kept as {Aside:l}): {Reason:l}", path, aside, unreadable.Message);
+        output.WriteLine($"{name}: forgot the unreadable state file (kept as {aside}); the host was not changed");
+        return ExitCodes.Ok;
     }
 
     private static IReadOnlyList<string> HostNow(IHandler? handler, StepRecord record, IHostFs fs)

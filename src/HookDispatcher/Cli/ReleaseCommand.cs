@@ -41,7 +41,7 @@ internal static class ReleaseCommand
                 var ledger = Ledger.Load(services.Store);
                 foreach (var unreadable in ledger.Unreadable)
                 {
-                    error.WriteLine($"hookctl: {unreadable}");
+                    error.WriteLine($"hookctl: {unreadable.Message}");
                 }
                 var code = ledger.Unreadable.Count == 0 ? ExitCodes.Ok : ExitCodes.ActionFailed;
                 var holding = ledger.Domains.Where(d => d.Steps.Count > 0).Select(d => d.Domain).ToList();

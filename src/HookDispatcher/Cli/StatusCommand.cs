@@ -27,11 +27,11 @@ internal static class StatusCommand
                 var states = name is null ? ledger.Domains : [services.Store.Load(name) ?? new DomainState { Domain = name }];
                 foreach (var unreadable in ledger.Unreadable)
                 {
-                    error.WriteLine($"hookctl: {unreadable}");
+                    error.WriteLine($"hookctl: {unreadable.Message}");
                 }
                 if (result.GetValue(json))
                 {
-                    output.WriteLine(JsonSerializer.Serialize(ToJson(services.Store.Directory, states, ledger.Unreadable), CliJsonContext.Default.StatusJson));
+                    output.WriteLine(JsonSerializer.Serialize(ToJson(services.Store.Directory, states, ledger.Unreadable.Select(u => u.Message).ToList()), CliJsonContext.Default.StatusJson));
                     return ledger.Unreadable.Count == 0 ? ExitCodes.Ok : ExitCodes.ActionFailed;
                 }
                 if (states.Count == 0 && ledger.Unreadable.Count == 0)

@@ -3,7 +3,15 @@ namespace HookDispatcher.Engine;
 /// <summary>Everything one domain holds on the host, as persisted in <c>stateDir/&lt;domain&gt;.json</c>.</summary>
 internal sealed class DomainState
 {
-    public int Version { get; init; } = 1;
+    /// <summary>
+    /// The format this build writes. 1: records without sequence numbers (read as taken before any numbered one).
+    /// 2: each record has <see cref="StepRecord.Seq"/>. Fields a reader does not know are skipped, so a file written
+    /// by a later build of the same format still reads; a file of a later format is refused by name
+    /// (<see cref="StateStore"/>), never read as holding nothing.
+    /// </summary>
+    public const int CurrentVersion = 2;
+
+    public int Version { get; set; } = CurrentVersion;
 
     public required string Domain { get; init; }
 

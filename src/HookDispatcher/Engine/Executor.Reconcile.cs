@@ -2,7 +2,7 @@ using Serilog;
 
 namespace HookDispatcher.Engine;
 
-/// <summary>The executor's reconnect: records checked against the host, under the same lock as every change.</summary>
+/// <summary>The executor's reconnect: records checked against the host, each under the lock its kind needs.</summary>
 internal sealed partial class Executor
 {
     /// <summary>
@@ -22,13 +22,13 @@ internal sealed partial class Executor
         }
     }
 
-    private List<Finding> ReconcileAll(DomainState state, ExecContext context)
+    private List<Finding> ReconcileAll(DomainRun run)
     {
         var findings = new List<Finding>();
-        foreach (var record in state.Steps)
+        foreach (var record in run.State.Steps)
         {
-            var stepLog = context.Log.ForContext("HOOK_STEP", record.Id);
-            foreach (var finding in ReconcileOne(record, context with { Log = stepLog }))
+            var stepLog = run.Log.ForContext("HOOK_STEP", record.Id);
+            foreach (var finding in ReconcileOne(record, run, stepLog))
             {
                 if (finding.Kind == FindingKind.Ok)
                 {
@@ -44,7 +44,7 @@ internal sealed partial class Executor
         return findings;
     }
 
-    private IReadOnlyList<Finding> ReconcileOne(StepRecord record, ExecContext context)
+    private IReadOnlyList<Finding> ReconcileOne(StepRecord record, DomainRun run, ILogger stepLog)
     {
         if (record.Status == StepStatus.Intent)
         {
@@ -52,8 +52,15 @@ internal sealed partial class Executor
         }
         try
         {
-            return handlers.FirstOrDefault(h => h.Kind == record.Kind)?.Reconcile(record, context)
-                ?? [Finding.Problem($"{record.Id}: no handler for kind '{record.Kind}'")];
+            var handler = handlers.FirstOrDefault(h => h.Kind == record.Kind);
+            if (handler is null)
+            {
+                return [Finding.Problem($"{record.Id}: no handler for kind '{record.Kind}'")];
+            }
+            using (run.HostIf(handler.SharesHostState))
+            {
+                return handler.Reconcile(record, run.Context(stepLog, handler.SharesHostState));
+            }
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

@@ -4,8 +4,24 @@ using Serilog;
 namespace HookDispatcher.Engine;
 
 /// <summary>
-/// Applies planned steps with a journal entry before and after each, and undoes from the state file. All of it
-/// happens under the state lock, so domains sharing a pool see each other's records.
+/// Applies planned steps with a journal entry before and after each, and undoes from the state file.
+/// <para><b>Concurrency model.</b> libvirt runs one domain's events one after another, but different domains'
+/// hooks at once, and <c>hookctl</c> may run beside them. Two flocks in the state directory (<see cref="StateLock"/>):</para>
+/// <list type="bullet">
+/// <item>The <b>domain lock</b> is held for a whole event of that domain (and by <c>hookctl release/forget</c> of it):
+/// only its holder writes the domain's state file, so the event keeps it in memory (<see cref="DomainRun"/>).</item>
+/// <item>The <b>host lock</b> is held only for short read-modify-writes of what domains share: reading the
+/// ledger (every state file) and acting on it, and each journal write. A step or undo whose handler
+/// <see cref="IHandler.SharesHostState"/> (hugepage pools, AllowedCPUs, IRQ and workqueue masks, cpufreq) runs
+/// under it whole: its writes are quick and depend on what the others hold. Every other step (device binds and
+/// their waits, module loads, systemd jobs, user scripts) runs outside it; one that takes a resource no other domain
+/// may hold checks the ledger and journals its intent in one critical section (<see cref="StepScope.Claim"/>).</item>
+/// <item>Order: domain lock, then host lock, never the reverse, so hooks cannot deadlock. Each record takes the
+/// next sequence number of the ledger when first journalled, so "first" and "last holder" follow the order domains
+/// took a resource.</item>
+/// </list>
+/// <para>So a slow script or a stuck device in one domain delays another domain's event only by the time of a
+/// ledger update.</para>
 /// </summary>
 internal sealed partial class Executor(IHostFs fs, StateStore store, IReadOnlyList<IHandler> handlers, TimeSpan lockTimeout)
 {
@@ -15,19 +31,19 @@ internal sealed partial class Executor(IHostFs fs, StateStore store, IReadOnlyLi
     /// </summary>
     public void Apply(string domain, string? uuid, string eventName, IReadOnlyList<Step> steps, bool undoStaleFirst, ILogger log)
     {
-        if (steps.Count == 0 && !undoStaleFirst)
+        if (steps.Count == 0 && (!undoStaleFirst || !File.Exists(store.PathOf(domain))))
         {
             return;
         }
-        using var held = StateLock.Acquire(store, lockTimeout);
-        var state = store.Load(domain) ?? new DomainState { Domain = domain };
-        var context = Context(state, log);
+        using var held = StateLock.ForDomain(store, domain, lockTimeout);
+        var run = Run(store.Load(domain) ?? new DomainState { Domain = domain }, log);
+        var state = run.State;
         if (undoStaleFirst && state is { Steps.Count: > 0 })
         {
             // libvirt did not call release for the previous run (libvirtd crashed, or the hook was killed):
             // give back what that run held before taking it again.
-            context.Log.Warning("Undoing {Count} step(s) left from a previous run of {Domain:l}", state.Steps.Count, domain);
-            var leftover = UndoAll(state, context);
+            run.Log.Warning("Undoing {Count} step(s) left from a previous run of {Domain:l}", state.Steps.Count, domain);
+            var leftover = UndoAll(run);
             if (leftover.Count > 0)
             {
                 throw new StepFailedException("previous run",
@@ -39,18 +55,33 @@ internal sealed partial class Executor(IHostFs fs, StateStore store, IReadOnlyLi
         var applied = new List<StepRecord>();
         foreach (var step in steps)
         {
-            if (state.Steps.Any(r => r.Id == step.Id && r.Status == StepStatus.Done))
+            var stepLog = run.Log.ForContext("HOOK_STEP", step.Id);
+            var earlier = state.Steps.FirstOrDefault(r => r.Id == step.Id);
+            if (earlier is { Status: StepStatus.Done })
             {
-                context.Log.Information("Step {HOOK_STEP:l} already applied; skipping", step.Id);
+                stepLog.Information("Step {HOOK_STEP:l} already applied; skipping", step.Id);
                 continue;
             }
-            state.Steps.RemoveAll(r => r.Id == step.Id);
+            if (earlier is not null)
+            {
+                // An intent left by an interrupted try of this step (a crash after its journal entry): what it may
+                // have changed is given back first, or it would be lost with the record.
+                stepLog.Warning("Step {HOOK_STEP:l} was interrupted earlier; undoing what it may have done before taking it again", step.Id);
+                var failures = new List<string>();
+                if (!UndoOne(run, earlier, failures))
+                {
+                    throw new StepFailedException(step.Id, $"could not undo its interrupted earlier try: {string.Join("; ", failures)}", []);
+                }
+            }
             var record = new StepRecord { Id = step.Id, Kind = step.Kind, Event = eventName, Status = StepStatus.Intent };
             state.Steps.Add(record);
-            var stepLog = context.Log.ForContext("HOOK_STEP", step.Id);
             try
             {
-                step.Apply(new StepScope(context with { Log = stepLog }, record, () => store.Save(state)));
+                var shared = SharesHostState(step.Kind);
+                using (run.HostIf(shared))
+                {
+                    step.Apply(new StepScope(run.Context(stepLog, shared), record, run));
+                }
                 applied.Add(record);
                 stepLog.Information("{Summary:l}", step.Summary);
             }
@@ -70,7 +101,7 @@ internal sealed partial class Executor(IHostFs fs, StateStore store, IReadOnlyLi
                 List<string> undoFailures;
                 try
                 {
-                    undoFailures = Undo(state, applied, context);
+                    undoFailures = Undo(run, applied);
                 }
                 catch (StateException persist)
                 {
@@ -88,100 +119,95 @@ internal sealed partial class Executor(IHostFs fs, StateStore store, IReadOnlyLi
     }
 
     /// <summary>
-    /// Runs <paramref name="action"/> under the lock on the domain's state; null when it holds nothing. libvirt runs
+    /// Runs <paramref name="action"/> under the domain's lock on its state; null when it holds nothing. libvirt runs
     /// one domain's events one after another, so with no state file now there is none to wait for: a domain that
-    /// holds nothing creates neither the state directory nor the lock.
+    /// holds nothing creates neither the state directory nor a lock.
     /// </summary>
-    private T? WithState<T>(string domain, ILogger log, Func<DomainState, ExecContext, T> action) where T : class
+    private T? WithState<T>(string domain, ILogger log, Func<DomainRun, T> action) where T : class
     {
         if (!File.Exists(store.PathOf(domain)))
         {
             return null;
         }
-        using var held = StateLock.Acquire(store, lockTimeout);
-        return store.Load(domain) is { } state ? action(state, Context(state, log)) : null;
+        using var held = StateLock.ForDomain(store, domain, lockTimeout);
+        return store.Load(domain) is { } state ? action(Run(state, log)) : null;
     }
 
-    /// <summary>
-    /// The other domains' state cannot change while the lock is held, so the ledger is read once per event.
-    /// </summary>
-    private ExecContext Context(DomainState state, ILogger log)
-    {
-        var context = new ExecContext(state.Domain, fs, store, log.ForContext("LIBVIRT_DOMAIN", state.Domain), Ledger.Load(store, state));
-        foreach (var unreadable in context.Ledger.Unreadable)
-        {
-            context.Log.Warning("Ignoring an unreadable state file (its domain counts as holding nothing): {Reason:l}", unreadable);
-        }
-        return context;
-    }
+    private DomainRun Run(DomainState state, ILogger log) => new(state, fs, store, new HostLock(store, lockTimeout), log);
 
-    private List<string> UndoAll(DomainState state, ExecContext context)
+    private bool SharesHostState(string kind) => handlers.FirstOrDefault(h => h.Kind == kind)?.SharesHostState ?? false;
+
+    private List<string> UndoAll(DomainRun run)
     {
-        if (state.Steps.Count == 0)
+        if (run.State.Steps.Count == 0)
         {
-            Persist(state);
+            run.Persist();
             return [];
         }
-        return Undo(state, state.Steps.ToList(), context);
+        return Undo(run, run.State.Steps.ToList());
     }
 
     /// <summary>
     /// Undoes <paramref name="records"/> in reverse order; each success is journalled at once. Returns the undo
     /// failures; throws <see cref="StateException"/> only when the journal cannot be brought up to date at all.
     /// </summary>
-    private List<string> Undo(DomainState state, IReadOnlyList<StepRecord> records, ExecContext context)
+    private List<string> Undo(DomainRun run, IReadOnlyList<StepRecord> records)
     {
         var failures = new List<string>();
         var journalBehind = false;
         for (var i = records.Count - 1; i >= 0; i--)
         {
-            var record = records[i];
-            var stepLog = context.Log.ForContext("HOOK_STEP", record.Id);
-            var handler = handlers.FirstOrDefault(h => h.Kind == record.Kind);
-            try
+            var before = failures.Count;
+            if (!UndoOne(run, records[i], failures, persistFailures: true) && failures.Count == before)
             {
-                if (handler is null)
-                {
-                    throw new StateException($"no handler for kind '{record.Kind}' (state written by another version?)");
-                }
-                handler.Undo(record, context with { Log = stepLog });
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                stepLog.Error("Undo of {HOOK_STEP:l} failed: {Reason:l}", record.Id, e.Message);
-                failures.Add($"{record.Id}: {e.Message}");
-                continue;
-            }
-            state.Steps.Remove(record);
-            stepLog.Information("Undid {HOOK_STEP:l}", record.Id);
-            try
-            {
-                Persist(state);
-            }
-            catch (StateException e)
-            {
-                // The host change is undone; only the journal still lists it. The next save (at the latest the one
-                // after this loop) drops it, and undoing a record twice is harmless: not an undo failure.
-                stepLog.Warning("Undid {HOOK_STEP:l} but could not record that yet: {Reason:l}", record.Id, e.Message);
                 journalBehind = true;
             }
         }
         if (journalBehind)
         {
-            Persist(state);
+            run.Persist();
         }
         return failures;
     }
 
-    private void Persist(DomainState state)
+    /// <summary>
+    /// Undoes one record and drops it from the journal. False when the undo failed (the reason is added to
+    /// <paramref name="failures"/>, the record kept) or when it succeeded but could not be journalled yet
+    /// (<paramref name="persistFailures"/>: then nothing is added; the next save drops it, and undoing twice is harmless).
+    /// </summary>
+    private bool UndoOne(DomainRun run, StepRecord record, List<string> failures, bool persistFailures = false)
     {
-        if (state.Steps.Count == 0)
+        var stepLog = run.Log.ForContext("HOOK_STEP", record.Id);
+        var handler = handlers.FirstOrDefault(h => h.Kind == record.Kind);
+        // A shared record leaves the journal in the same critical section as its undo: another domain must never
+        // see the host without it but the ledger with it.
+        using var shared = run.HostIf(handler?.SharesHostState ?? false);
+        try
         {
-            store.Delete(state.Domain);
+            if (handler is null)
+            {
+                throw new StateException($"no handler for kind '{record.Kind}' (state written by another version?)");
+            }
+            handler.Undo(record, run.Context(stepLog, handler.SharesHostState));
         }
-        else
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            store.Save(state);
+            stepLog.Error("Undo of {HOOK_STEP:l} failed: {Reason:l}", record.Id, e.Message);
+            failures.Add($"{record.Id}: {e.Message}");
+            return false;
         }
+        run.State.Steps.Remove(record);
+        stepLog.Information("Undid {HOOK_STEP:l}", record.Id);
+        try
+        {
+            run.Persist();
+        }
+        catch (StateException e) when (persistFailures)
+        {
+            // The host change is undone; only the journal still lists it.
+            stepLog.Warning("Undid {HOOK_STEP:l} but could not record that yet: {Reason:l}", record.Id, e.Message);
+            return false;
+        }
+        return true;
     }
 }

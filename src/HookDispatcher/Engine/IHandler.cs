@@ -5,6 +5,13 @@ internal interface IHandler
 {
     string Kind { get; }
 
+    /// <summary>
+    /// Whether its steps and undos act on what domains share and decide from what the others hold (a hugepage
+    /// pool, AllowedCPUs, an IRQ mask): they then run whole under the host lock, so they must be quick. A handler
+    /// whose steps wait (device binds, module loads, systemd jobs, scripts) leaves this false and runs outside it.
+    /// </summary>
+    bool SharesHostState => false;
+
     /// <summary>The steps this handler takes at the event in <paramref name="context"/> (none when not configured).</summary>
     IEnumerable<Step> Plan(PlanContext context);
 

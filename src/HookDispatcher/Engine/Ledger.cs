@@ -1,26 +1,41 @@
 namespace HookDispatcher.Engine;
 
+/// <summary>A state file that could not be read: whose it is and why (what it holds is unknown).</summary>
+internal sealed record UnreadableState(string Path, string Domain, string Message);
+
 /// <summary>
-/// What every domain holds, read once from every state file under the state lock: the one place that answers
-/// "what do the other domains hold" for shared pools (hugepages), shared units (cpuIsolation) and devices (gpu).
-/// A state file that cannot be read is listed in <see cref="Unreadable"/> and counts as holding nothing, so one
-/// damaged file does not stop every other domain from starting or stopping.
+/// What every domain holds, read from every state file: the one place that answers "who holds this resource, in
+/// the order they took it" for shared pools (hugepages), shared units and kernel files (cpuIsolation, cpuGovernor)
+/// and devices (gpu). Records are ordered by the sequence number each took when first journalled (older files
+/// without one come first, by domain name), so "the first holder" is the domain that took the resource first.
+/// A state file that cannot be read is listed in <see cref="Unreadable"/>: it never counts as holding nothing
+/// where that matters (<see cref="DomainRun.Context"/> refuses shared changes while one is there).
 /// </summary>
 internal sealed class Ledger
 {
-    private Ledger(IReadOnlyList<DomainState> domains, IReadOnlyList<string> unreadable)
+    private Ledger(IReadOnlyList<DomainState> domains, IReadOnlyList<UnreadableState> unreadable)
     {
         Domains = domains;
         Unreadable = unreadable;
+        Records = domains
+            .SelectMany(s => s.Steps.Select(r => (s.Domain, Record: r)))
+            .OrderBy(h => h.Record.Seq).ThenBy(h => h.Domain, StringComparer.Ordinal)
+            .ToList();
     }
 
     public static Ledger Empty { get; } = new([], []);
 
-    /// <summary>One line per state file that could not be read (path and reason).</summary>
-    public IReadOnlyList<string> Unreadable { get; }
+    /// <summary>The state files that could not be read (path, domain and reason).</summary>
+    public IReadOnlyList<UnreadableState> Unreadable { get; }
 
     /// <summary>Every readable domain state, the acting domain's live one included.</summary>
     public IReadOnlyList<DomainState> Domains { get; }
+
+    /// <summary>Every record of every domain, in the order they were taken.</summary>
+    public IReadOnlyList<(string Domain, StepRecord Record)> Records { get; }
+
+    /// <summary>The sequence number the next record journalled takes.</summary>
+    public long NextSeq => Records.Count == 0 ? 1 : Math.Max(1, Records.Max(h => h.Record.Seq) + 1);
 
     /// <summary>
     /// Reads every state file; <paramref name="live"/>, the acting domain's state as the executor keeps it, stands
@@ -34,17 +49,27 @@ internal sealed class Ledger
         {
             states.Add(live);
         }
-        return new Ledger(states, each.Where(e => e.Error is not null).Select(e => e.Error!.Message).ToList());
+        var unreadable = each
+            .Where(e => e.Error is not null && Path.GetFileNameWithoutExtension(e.Path) != live?.Domain)
+            .Select(e => new UnreadableState(e.Path, Path.GetFileNameWithoutExtension(e.Path), e.Error!.Message))
+            .ToList();
+        return new Ledger(states, unreadable);
     }
 
-    /// <summary>The records of <paramref name="kind"/> that domains other than <paramref name="domain"/> hold, with their domain.</summary>
-    public IReadOnlyList<(string Domain, StepRecord Record)> HeldByOthers(string kind, string domain) =>
-        Domains.Where(s => s.Domain != domain)
-            .SelectMany(s => s.Steps.Where(r => r.Kind == kind).Select(r => (s.Domain, r)))
+    /// <summary>
+    /// Who holds what <paramref name="holds"/> selects among the records of <paramref name="kind"/>, in the order
+    /// they took it; <paramref name="except"/> (a domain, or a domain's one record) is left out.
+    /// </summary>
+    public IReadOnlyList<(string Domain, StepRecord Record)> Holders(string kind, Func<StepRecord, bool>? holds = null, string? exceptDomain = null, string? exceptRecord = null) =>
+        Records.Where(h => h.Record.Kind == kind && (holds is null || holds(h.Record)) &&
+                           !(h.Domain == exceptDomain && (exceptRecord is null || h.Record.Id == exceptRecord)))
             .ToList();
+
+    /// <summary>The records of <paramref name="kind"/> that domains other than <paramref name="domain"/> hold, with their domain, in the order taken.</summary>
+    public IReadOnlyList<(string Domain, StepRecord Record)> HeldByOthers(string kind, string domain) =>
+        Holders(kind, exceptDomain: domain);
 
     /// <summary>Every record of <paramref name="kind"/> except <paramref name="recordId"/> of <paramref name="domain"/>: its own other records count too.</summary>
     public IReadOnlyList<(string Domain, StepRecord Record)> HeldBesides(string kind, string domain, string recordId) =>
-        Domains.SelectMany(s => s.Steps.Where(r => r.Kind == kind && !(s.Domain == domain && r.Id == recordId)).Select(r => (s.Domain, r)))
-            .ToList();
+        Holders(kind, exceptDomain: domain, exceptRecord: recordId);
 }

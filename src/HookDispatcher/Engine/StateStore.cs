@@ -83,6 +83,7 @@ internal sealed class StateStore(string stateDir, Action<string>? beforeChange =
                 Access = FileAccess.Write,
                 UnixCreateMode = FileMode,
             };
+            state.Version = DomainState.CurrentVersion;
             using (var stream = new FileStream(temp, options))
             {
                 JsonSerializer.Serialize(stream, state, StateJsonContext.Default.DomainState);
@@ -127,16 +128,31 @@ internal sealed class StateStore(string stateDir, Action<string>? beforeChange =
         {
             throw new StateException($"Cannot read state file '{path}': {e.Message}", e);
         }
+        DomainState state;
         try
         {
-            return JsonSerializer.Deserialize(bytes, StateJsonContext.Default.DomainState)
-                ?? throw new StateException($"State file '{path}' is empty (null)");
+            state = JsonSerializer.Deserialize(bytes, StateJsonContext.Default.DomainState)
+                ?? throw new StateException($"State file '{path}' is empty (null){ForgetHint(path)}");
         }
         catch (JsonException e)
         {
-            throw new StateException($"State file '{path}' is corrupt: {e.Message}", e);
+            throw new StateException($"State file '{path}' is corrupt: {e.Message}{ForgetHint(path)}", e);
         }
+        if (state.Version > DomainState.CurrentVersion || state.Version < 1)
+        {
+            throw new StateException(
+                $"State file '{path}' has format {state.Version}, which this hookdispatcher (format {DomainState.CurrentVersion}) cannot read: written by a newer version? Install that one again to release it{ForgetHint(path)}");
+        }
+        if (Path.GetFileNameWithoutExtension(path) != state.Domain)
+        {
+            throw new StateException($"State file '{path}' names domain \"{state.Domain}\", not the one its name says{ForgetHint(path)}");
+        }
+        return state;
     }
+
+    /// <summary>What to do about a state file that cannot be read: its records cannot be undone, only dropped.</summary>
+    private static string ForgetHint(string path) =>
+        $"; once what domain {Path.GetFileNameWithoutExtension(path)} held is put right by hand, 'hookctl forget {Path.GetFileNameWithoutExtension(path)} --yes' drops the file";
 
     private void SyncDirectory()
     {

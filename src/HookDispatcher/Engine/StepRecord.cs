@@ -25,6 +25,13 @@ internal sealed class StepRecord
 
     public StepStatus Status { get; set; }
 
+    /// <summary>
+    /// The ledger's order: the record took the next number of every domain's records when it was first journalled
+    /// (under the host lock), so "the first holder" of a shared resource is the domain that took it first, not the
+    /// first by name. 0 in files written before format 2.
+    /// </summary>
+    public long Seq { get; set; }
+
     public Dictionary<string, string> Data { get; init; } = new(StringComparer.Ordinal);
 
     public string Get(string key) =>

@@ -1,7 +1,7 @@
 namespace HookDispatcher.Engine;
 
 /// <summary>What a step sees while it applies: the host, the journal of its own record, and the other domains.</summary>
-internal sealed class StepScope(ExecContext context, StepRecord record, Action persist)
+internal sealed class StepScope(ExecContext context, StepRecord record, DomainRun run)
 {
     public ExecContext Context { get; } = context;
 
@@ -12,7 +12,18 @@ internal sealed class StepScope(ExecContext context, StepRecord record, Action p
     {
         Merge(data);
         Record.Status = StepStatus.Intent;
-        persist();
+        run.Journal(Record);
+    }
+
+    /// <summary>
+    /// Takes a resource no other domain may hold at once (a PCI function): <paramref name="intent"/> checks the
+    /// ledger as it is now and returns the intent, which is journalled before the host lock is let go, so two
+    /// domains can never both find it free. Any wait that follows (a bind, a device node) runs outside the lock.
+    /// </summary>
+    public void Claim(Func<ExecContext, IReadOnlyDictionary<string, string>> intent)
+    {
+        using var held = run.Host.Enter();
+        Intent(intent(run.Context(Context.Log, shared: false)));
     }
 
     /// <summary>Persist the outcome once the host change is complete and verified.</summary>
@@ -23,7 +34,14 @@ internal sealed class StepScope(ExecContext context, StepRecord record, Action p
             Merge(data);
         }
         Record.Status = StepStatus.Done;
-        persist();
+        run.Persist();
+    }
+
+    /// <summary>Persist a change to what undo needs (a partial result), keeping the status.</summary>
+    public void Update(IReadOnlyDictionary<string, string> data)
+    {
+        Merge(data);
+        run.Persist();
     }
 
     private void Merge(IReadOnlyDictionary<string, string> data)

@@ -47,9 +47,9 @@ public sealed class StateStoreTests
     {
         using var dir = new TempDir();
         var store = new StateStore(dir.Path);
-        using var held = StateLock.Acquire(store, TimeSpan.FromSeconds(1));
+        using var held = StateLock.ForHost(store, TimeSpan.FromSeconds(1));
         // flock locks belong to the open file description: a second open in this process contends like another process.
-        var e = Should.Throw<StateException>(() => StateLock.Acquire(store, TimeSpan.FromMilliseconds(200)));
+        var e = Should.Throw<StateException>(() => StateLock.ForHost(store, TimeSpan.FromMilliseconds(200)));
         e.Message.ShouldStartWith($"Timed out after 0.2 s waiting for '{Path.Join(dir.Path, ".lock")}'");
     }
 
@@ -58,7 +58,7 @@ public sealed class StateStoreTests
     {
         using var dir = new TempDir();
         var store = new StateStore(dir.Path);
-        StateLock.Acquire(store, TimeSpan.FromSeconds(1)).Dispose();
-        using var again = StateLock.Acquire(store, TimeSpan.FromMilliseconds(200));
+        StateLock.ForHost(store, TimeSpan.FromSeconds(1)).Dispose();
+        using var again = StateLock.ForHost(store, TimeSpan.FromMilliseconds(200));
     }
 }

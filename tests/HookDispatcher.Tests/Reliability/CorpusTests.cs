@@ -96,11 +96,11 @@ public sealed class CorpusTests
 
     /// <summary>
     /// Every entry under <paramref name="root"/> (host tree, rules, state, config), files with a hash of their bytes;
-    /// the state lock file aside (taking the lock is not a change).
+    /// the lock files aside (taking a lock is not a change).
     /// </summary>
     private static string Snapshot(string root) => string.Join("\n", Directory
         .EnumerateFileSystemEntries(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
-        .Where(f => Path.GetFileName(f) != ".lock")
+        .Where(f => !Path.GetFileName(f).EndsWith(".lock", StringComparison.Ordinal))
         .Order(StringComparer.Ordinal)
         .Select(f => File.Exists(f) && new FileInfo(f).LinkTarget is null
             ? $"{Path.GetRelativePath(root, f)} {Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f)))[..16]}"

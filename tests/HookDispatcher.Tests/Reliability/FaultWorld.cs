@@ -69,9 +69,9 @@ internal sealed class FaultWorld : IDisposable
     public string Host() => Fs.Snapshot() + "\n" + Systemd.Snapshot() + "\n"
         + string.Join('\n', Pci.Snapshot().Split('\n').Where(line => !line.StartsWith("module vfio_pci ", StringComparison.Ordinal)));
 
-    /// <summary>Every state file's bytes (the lock file aside).</summary>
+    /// <summary>Every state file's bytes (the lock files aside).</summary>
     public string State() => !Directory.Exists(StateDir) ? "" : string.Join("\n", Directory.GetFiles(StateDir)
-        .Where(f => Path.GetFileName(f) != ".lock")
+        .Where(f => !Path.GetFileName(f).EndsWith(".lock", StringComparison.Ordinal))
         .Order(StringComparer.Ordinal)
         .Select(f => Path.GetFileName(f) + ":" + File.ReadAllText(f)));
 

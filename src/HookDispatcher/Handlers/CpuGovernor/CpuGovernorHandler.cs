@@ -14,6 +14,8 @@ internal sealed class CpuGovernorHandler : IHandler
 
     public string Kind => KindName;
 
+    public bool SharesHostState => true;
+
     public IEnumerable<Step> Plan(PlanContext context)
     {
         var rule = context.Rules.CpuGovernor;

@@ -18,6 +18,8 @@ internal sealed class CpuIsolationHandler(ISystemd systemd) : IHandler
 
     public string Kind => KindName;
 
+    public bool SharesHostState => true;
+
     public IEnumerable<Step> Plan(PlanContext context)
     {
         var rule = context.Rules.CpuIsolation;

@@ -10,6 +10,9 @@ internal sealed class UndoOnlyHandler(string kind, Action<StepRecord, ExecContex
 {
     public string Kind => kind;
 
+    // The IRQ and workqueue files are shared by every isolating domain.
+    public bool SharesHostState => true;
+
     public IEnumerable<Step> Plan(PlanContext context) => [];
 
     public void Undo(StepRecord record, ExecContext context) => undo(record, context);

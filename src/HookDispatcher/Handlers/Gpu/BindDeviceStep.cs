@@ -64,14 +64,11 @@ internal sealed class BindDeviceStep(GpuDevice device, string driver, GpuOptions
     {
         var fs = scope.Context.Fs;
         var address = Device.Address;
-        var holder = scope.Context.OtherDomainsRecords(GpuHandler.KindName)
-            .FirstOrDefault(r => r.Data.GetValueOrDefault("address") == address.ToString());
-        if (holder is not null)
-        {
-            throw new InvalidOperationException($"{address} is held by another running domain (state record {holder.Id})");
-        }
         var current = PciSysfs.Driver(fs, address);
-        scope.Intent(new Dictionary<string, string>
+        // The ledger's check and the intent are one critical section: two domains cannot both find it free.
+        scope.Claim(context => HeldElsewhere(context, address) is { } holder
+            ? throw new InvalidOperationException($"{address} is held by another running domain, {holder.Domain} (state record {holder.Record.Id})")
+            : new Dictionary<string, string>
         {
             ["action"] = Action,
             ["address"] = address.ToString(),
@@ -107,6 +104,10 @@ internal sealed class BindDeviceStep(GpuDevice device, string driver, GpuOptions
         }
         scope.Done();
     }
+
+    private static (string Domain, StepRecord Record)? HeldElsewhere(ExecContext context, PciAddress address) =>
+        context.Ledger.Holders(GpuHandler.KindName, r => r.Data.GetValueOrDefault("address") == address.ToString(), exceptDomain: context.Domain)
+            is [var first, ..] ? first : null;
 
     /// <summary>
     /// Gives the function back: off <c>driver</c>, driver_override as it was, onto the recorded host driver (or

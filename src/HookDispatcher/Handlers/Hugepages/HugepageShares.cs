@@ -33,7 +33,10 @@ internal sealed record HugepageShare(string Domain, HugepagePool Pool, long Page
             // A record written before per-node accounting knew only the baseline of its own pool.
             baselines[pool.Place] = record.GetLong("baseline");
         }
-        return new HugepageShare(domain, pool, record.GetLong("pages"), baselines);
+        // What the domain holds: its grant once known, else (an intent, another domain's step under way or left
+        // by a crash) all it asked for, which keeps the others' floors on the safe side.
+        var pages = record.Data.ContainsKey("granted") ? record.GetLong("granted") : record.GetLong("pages");
+        return new HugepageShare(domain, pool, pages, baselines);
     }
 
     public static string FormatBaselines(IReadOnlyDictionary<string, long> baselines) =>
@@ -77,15 +80,27 @@ internal sealed class HugepageShares
     /// the node pools that hold more than their floor, so the kernel cannot pick pages another domain bound to a
     /// node. Returns the number of pages given back.
     /// </summary>
-    public long GiveBack(IHostFs fs, HugepagePool pool, long pages, IReadOnlyDictionary<string, long> baselines)
+    /// <param name="since">
+    /// For a grant whose size is unknown (an intent left by a crash): the pool's count before it, so that at most
+    /// what the pool gained since is given back (a crash before the kernel write took nothing).
+    /// </param>
+    public long GiveBack(IHostFs fs, HugepagePool pool, long pages, IReadOnlyDictionary<string, long> baselines, long? since = null)
     {
         // Each pool file is read once: the kernel's counts only change through our writes while the lock is held.
         var global = pool.Global;
         var globalNow = global.Read(fs);
         var globalSlack = globalNow - Floor(global, baselines);
+        if (pool.Node is null && since is { } start)
+        {
+            pages = Math.Clamp(globalNow - start, 0, pages);
+        }
         if (pool.Node is not null)
         {
             var current = pool.Read(fs);
+            if (since is { } nodeStart)
+            {
+                pages = Math.Clamp(current - nodeStart, 0, pages);
+            }
             var d = Math.Min(pages, Math.Min(current - Floor(pool, baselines), globalSlack));
             if (d <= 0)
             {

@@ -15,6 +15,8 @@ internal sealed class HugepagesHandler : IHandler
 
     public string Kind => KindName;
 
+    public bool SharesHostState => true;
+
     public IEnumerable<Step> Plan(PlanContext context)
     {
         var rule = context.Rules.Hugepages;
@@ -41,7 +43,14 @@ internal sealed class HugepagesHandler : IHandler
     {
         var share = HugepageShare.FromRecord(context.Domain, record);
         var pool = share.Pool;
-        var given = new HugepageShares(context, pool.PageSizeBytes, record.Id).GiveBack(context.Fs, pool, share.Pages, share.Baselines);
+        // share.Pages is the grant once known ("granted": a short grant the step gave back itself records what is
+        // left of it, so nothing is given back twice). For an intent left by a crash it is unknown: at most what
+        // the pool gained since the step read it ("start") goes back, as a crash before the kernel write took
+        // nothing. Files written before "granted" existed: a done record holds all its pages.
+        long? since = !record.Data.ContainsKey("granted") && record.Status == StepStatus.Intent && record.Data.ContainsKey("start")
+            ? record.GetLong("start")
+            : null;
+        var given = new HugepageShares(context, pool.PageSizeBytes, record.Id).GiveBack(context.Fs, pool, share.Pages, share.Baselines, since);
         context.Log.Information("Pool {Pool:l}: gave back {Given} of {Pages} page(s)", pool.NrPath, given, share.Pages);
     }
 

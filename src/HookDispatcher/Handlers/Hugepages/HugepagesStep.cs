@@ -87,7 +87,7 @@ internal sealed class HugepagesStep(HugepageReservation reservation, HugepagesRu
             if (now >= target)
             {
                 scope.Context.Log.Information("Pool {Pool:l} raised {Start} → {Now} on attempt {Attempt}", Pool.NrPath, start, now, attempt);
-                scope.Done();
+                scope.Done(new Dictionary<string, string> { ["granted"] = Pages.ToString(CultureInfo.InvariantCulture) });
                 return;
             }
             scope.Context.Log.Warning("Attempt {Attempt}: got {Got} of {Pages} {Size:l} pages", attempt, now - start, Pages, Pool.SizeName);
@@ -97,8 +97,11 @@ internal sealed class HugepagesStep(HugepageReservation reservation, HugepagesRu
                 fs.WriteText(path, value);
             }
         }
-        // Give back the partial grant here, so the failure leaves the pools exactly as found.
-        shares.GiveBack(fs, Pool, Math.Max(0, now - start), baselines);
+        // Give back the partial grant here, so the failure leaves the pools exactly as found; what is left of it
+        // (nothing, unless a floor stopped the give-back) is journalled, so the undo that follows gives back only that.
+        var partial = Math.Max(0, now - start);
+        var kept = partial - shares.GiveBack(fs, Pool, partial, baselines);
+        scope.Update(new Dictionary<string, string> { ["granted"] = kept.ToString(CultureInfo.InvariantCulture) });
         throw new HugepagesShortException(FormattableString.Invariant(
             $"got {Math.Max(0, now - start)} of {Pages} {Pool.SizeName} pages in {fs.Resolve(Pool.NrPath)} after {rule.Attempts} attempt(s)"));
     }
