@@ -35,6 +35,14 @@ internal sealed class SimulatedHost : IDisposable
         File.WriteAllText(ConfigPath, JsonSerializer.Serialize(config));
     }
 
+    /// <summary>Sets a number in the config file (lockTimeoutSeconds), keeping the rest.</summary>
+    public void ConfigNumber(string key, double value)
+    {
+        var config = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(File.ReadAllText(ConfigPath))!;
+        config[key] = JsonSerializer.SerializeToElement(value);
+        File.WriteAllText(ConfigPath, JsonSerializer.Serialize(config));
+    }
+
     public string HostRoot => _dir.Join("root");
 
     public string RulesDir => _dir.Join("hooks.d");
