@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using HookDispatcher.Handlers.SleepInhibitor;
 using HookDispatcher.Hook;
 using HookDispatcher.Host.Systemd;
 using Tmds.DBus.Protocol;
@@ -35,7 +36,7 @@ internal static class InhibitHoldCommand
             {
                 using var connection = BusClient.Connect(result.GetValue(bus)!, TimeSpan.FromSeconds(10));
                 var login = new LoginManager(connection);
-                using var lockFd = login.Inhibit(result.GetValue(what)!, "hookdispatcher", result.GetValue(why)!, "block");
+                using var lockFd = login.Inhibit(result.GetValue(what)!, SleepInhibitorHandler.Who(result.GetValue(domain)!), result.GetValue(why)!, "block");
                 result.InvocationConfiguration.Output.WriteLine($"holding the '{result.GetValue(what)}' inhibitor for {result.GetValue(domain)}");
                 stop.Wait();
                 return ExitCodes.Ok;

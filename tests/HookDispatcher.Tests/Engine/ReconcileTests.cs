@@ -59,6 +59,22 @@ public sealed class ReconcileTests
     }
 
     [Fact]
+    public void TwoDomainsSharingAPoolAreEachCheckedAgainstBothShares()
+    {
+        using var h = new EngineHarness();
+        h.Prepare("a", Fixtures.Hugepages(16));
+        h.Prepare("b", Fixtures.Hugepages(8));
+        h.Executor.Reconcile("a", Fixtures.Log).Single().Kind.ShouldBe(FindingKind.Ok);
+        h.Executor.Reconcile("b", Fixtures.Log).Single().Kind.ShouldBe(FindingKind.Ok);
+        // 20 pages cover either share alone, not both: each domain's check counts the other's.
+        h.Fs.Set(SimHostFs.Nr2M, "20\n");
+        h.Executor.Reconcile("a", Fixtures.Log).Single().Message.ShouldContain("holds 20 page(s), fewer than the 24");
+        h.Executor.Reconcile("b", Fixtures.Log).Single().Message.ShouldContain("holds 20 page(s), fewer than the 24");
+        h.Release("b").ShouldBeEmpty();
+        h.Executor.Reconcile("a", Fixtures.Log).Single().Kind.ShouldBe(FindingKind.Ok);
+    }
+
+    [Fact]
     public void FailuresBecomeProblemsAndReconcileNeverThrows()
     {
         using var h = new EngineHarness();

@@ -45,7 +45,11 @@ public sealed class CpuGovernorHandlerTests
         h.Run("a", Fixtures.Rules(governor: Rule("3", epp: "performance")), Stage.Prepare);
         h.Fs.ReadText(Cpufreq.Epp(3)).Trim().ShouldBe("performance");
         h.Fs.Writes.Select(w => w.Path).ShouldBe([Cpufreq.Governor(3), Cpufreq.Epp(3)]);
+        // intel_pstate refuses an EPP other than "performance" (EBUSY) while the governor is performance: release
+        // must put the governor back first, then the preference.
+        h.Fs.Writes.Clear();
         h.Release("a").ShouldBeEmpty();
+        h.Fs.Writes.ShouldBe([(Cpufreq.Governor(3), "powersave"), (Cpufreq.Epp(3), "balance_performance")]);
         h.Fs.Snapshot().ShouldBe(before);
     }
 

@@ -23,6 +23,21 @@ public sealed class SleepInhibitorHandlerTests
     }
 
     [Fact]
+    public void TwoDomainsWhoseInhibitorsShareAWhyEachWaitForTheirOwnLock()
+    {
+        using var h = new EngineHarness();
+        var shared = Fixtures.Rules(inhibitor: new SleepInhibitorRule("sleep", "a VM is running", Stage.Prepare));
+        h.Run("a", shared, Stage.Prepare);
+        // logind never lists b's lock: a's, with the same what and why, must not pass for it.
+        h.Systemd.HiddenInhibitors.Add("b");
+        Should.Throw<StepFailedException>(() => h.Run("b", shared, Stage.Prepare))
+            .Message.ShouldContain("logind does not list its inhibitor (who=hookdispatcher:b, why='a VM is running')");
+        h.Systemd.Running.Keys.ShouldBe(["hookdispatcher-inhibit-a.service"]);
+        h.Release("a").ShouldBeEmpty();
+        h.Systemd.ListInhibitors().ShouldBeEmpty();
+    }
+
+    [Fact]
     public void AStaleUnitFromACrashIsReplacedNotDuplicated()
     {
         using var h = new EngineHarness();

@@ -216,19 +216,20 @@ internal sealed class SystemdPeer : IDisposable
         {
             return false;
         }
-        List<(string What, string Why)> held;
+        List<(string What, string Who, string Why)> held;
         lock (_gate)
         {
-            held = _running.Values.Where(a => a.Contains("inhibit-hold")).Select(a => (Arg(a, "--what"), Arg(a, "--why"))).ToList();
+            // The holder (hookctl inhibit-hold … -- DOMAIN) names its domain in the who, as the real one does.
+            held = _running.Values.Where(a => a.Contains("inhibit-hold")).Select(a => (Arg(a, "--what"), "hookdispatcher:" + a[^1], Arg(a, "--why"))).ToList();
         }
         return Reply(call, reply, "a(ssssuu)", (ref MessageWriter w) =>
         {
             var start = w.WriteArrayStart(DBusType.Struct);
-            foreach (var (what, why) in held)
+            foreach (var (what, who, why) in held)
             {
                 w.WriteStructureStart();
                 w.WriteString(what);
-                w.WriteString("hookdispatcher");
+                w.WriteString(who);
                 w.WriteString(why);
                 w.WriteString("block");
                 w.WriteUInt32(0);

@@ -41,6 +41,9 @@ internal sealed class FakeSystemd : ISystemd
     /// <summary>When false, a started inhibitor service never shows up in ListInhibitors (logind refused it).</summary>
     public bool InhibitorsAppear { get; set; } = true;
 
+    /// <summary>Domains whose holder never shows up in ListInhibitors (logind refused that one).</summary>
+    public HashSet<string> HiddenInhibitors { get; } = new(StringComparer.Ordinal);
+
     /// <summary>AllowedCPUs of every unit and the running transient services: equal when systemd's state is.</summary>
     public string Snapshot() =>
         string.Join(", ", AllowedCpus.OrderBy(u => u.Key, StringComparer.Ordinal).Select(u => $"{u.Key}={u.Value?.ToString() ?? "unset"}"))
@@ -82,7 +85,8 @@ internal sealed class FakeSystemd : ISystemd
 
     public IReadOnlyList<Inhibitor> ListInhibitors() => !InhibitorsAppear ? [] : Running.Values
         .Where(argv => argv.Contains("inhibit-hold"))
-        .Select(argv => new Inhibitor(Arg(argv, "--what"), "hookdispatcher", Arg(argv, "--why"), "block", 0, 1))
+        .Where(argv => !HiddenInhibitors.Contains(argv[^1]))
+        .Select(argv => new Inhibitor(Arg(argv, "--what"), "hookdispatcher:" + argv[^1], Arg(argv, "--why"), "block", 0, 1))
         .ToList();
 
     private const string SystemdManagerNoSuchUnit = "org.freedesktop.systemd1.NoSuchUnit";

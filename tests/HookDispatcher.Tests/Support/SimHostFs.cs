@@ -72,7 +72,31 @@ internal sealed class SimHostFs : IHostFs
         return names.Count > 0 ? names : throw new HostIoException("list", absolutePath, null, Errno.ENOENT);
     }
 
+    /// <summary>
+    /// The number of the write (counting from 1) at which the hook "dies": <see cref="SimulatedCrash"/> escapes every
+    /// handler and the executor's undo, leaving the journal as a kill would (after the write took effect when
+    /// <see cref="CrashAfterWrite"/>).
+    /// </summary>
+    public int? CrashAtWrite { get; set; }
+
+    public bool CrashAfterWrite { get; set; }
+
+    public int WriteCount { get; private set; }
+
     public void WriteText(string absolutePath, string value)
+    {
+        if (++WriteCount == CrashAtWrite && !CrashAfterWrite)
+        {
+            throw new SimulatedCrash();
+        }
+        Write(absolutePath, value);
+        if (WriteCount == CrashAtWrite)
+        {
+            throw new SimulatedCrash();
+        }
+    }
+
+    private void Write(string absolutePath, string value)
     {
         if (FailOn is { } fail && fail.Path == absolutePath)
         {
@@ -110,3 +134,6 @@ internal sealed class SimHostFs : IHostFs
         }
     }
 }
+
+/// <summary>The hook killed in the middle of a step (an OutOfMemoryException: the one kind the executor never catches).</summary>
+internal sealed class SimulatedCrash() : OutOfMemoryException("simulated kill -9");

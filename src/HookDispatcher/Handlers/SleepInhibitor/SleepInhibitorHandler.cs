@@ -14,7 +14,15 @@ namespace HookDispatcher.Handlers.SleepInhibitor;
 internal sealed class SleepInhibitorHandler(ISystemd systemd, string binaryPath, string busAddress, TimeSpan wait) : IHandler
 {
     public const string KindName = "sleepInhibitor";
-    public const string Who = "hookdispatcher";
+
+    /// <summary>What holders before per-domain names called themselves (their records may still be running).</summary>
+    public const string LegacyWho = "hookdispatcher";
+
+    /// <summary>
+    /// The "who" of the domain's lock: logind lists it with what and why, and two domains may well share a why
+    /// ("a VM is running"), so the domain is in the who; that is how each finds its own lock and not another's.
+    /// </summary>
+    public static string Who(string domain) => $"{LegacyWho}:{domain}";
 
     public string Kind => KindName;
 
@@ -26,14 +34,14 @@ internal sealed class SleepInhibitorHandler(ISystemd systemd, string binaryPath,
             return [];
         }
         var why = rule.Why.Replace("{domain}", context.Domain.Name, StringComparison.Ordinal);
-        return [new SleepInhibitorStep(this, UnitName(context.Domain.Name), rule.What, why, Argv(rule.What, why, context.Domain.Name))];
+        return [new SleepInhibitorStep(this, context.Domain.Name, UnitName(context.Domain.Name), rule.What, why, Argv(rule.What, why, context.Domain.Name))];
     }
 
     /// <summary>A holder that died (killed, OOM, logind restarted) is started again; a listed inhibitor is left alone.</summary>
     public IReadOnlyList<Finding> Reconcile(StepRecord record, ExecContext context)
     {
         var (unit, what, why) = (record.Get("unit"), record.Get("what"), record.Get("why"));
-        if (Holds(why))
+        if (Holds(context.Domain, why))
         {
             return [Finding.Ok($"logind lists the '{what}' inhibitor")];
         }
@@ -50,7 +58,7 @@ internal sealed class SleepInhibitorHandler(ISystemd systemd, string binaryPath,
         // Whether the holder runs, died (the unit failed) or is gone: stopped, then forgotten.
         systemd.StopUnit(record.Get("unit"));
         systemd.ResetFailedUnit(record.Get("unit"));
-        if (!Poll(() => !Holds(why)))
+        if (!Poll(() => !Holds(context.Domain, why)))
         {
             context.Log.Warning("The inhibitor {Why:l} is still listed after stopping {Unit:l}", why, record.Get("unit"));
         }
@@ -81,15 +89,17 @@ internal sealed class SleepInhibitorHandler(ISystemd systemd, string binaryPath,
         }
         systemd.ResetFailedUnit(unit);
         systemd.StartTransientService(unit, $"HookDispatcher sleep inhibitor for libvirt domain {domain}", argv);
-        if (!Poll(() => Holds(why)))
+        if (!Poll(() => Holds(domain, why, legacy: false)))
         {
-            throw new TimeoutException($"{unit} started but logind does not list its inhibitor (who={Who}, why='{why}') after {wait.TotalSeconds:0.#} s");
+            throw new TimeoutException($"{unit} started but logind does not list its inhibitor (who={Who(domain)}, why='{why}') after {wait.TotalSeconds:0.#} s");
         }
     }
 
     internal IReadOnlyList<Inhibitor> Current() => systemd.ListInhibitors();
 
-    private bool Holds(string why) => systemd.ListInhibitors().Any(i => i.Who == Who && i.Why == why);
+    /// <param name="legacy">Whether a lock of a holder started before per-domain names counts (for records it wrote).</param>
+    private bool Holds(string domain, string why, bool legacy = true) =>
+        systemd.ListInhibitors().Any(i => i.Why == why && (i.Who == Who(domain) || (legacy && i.Who == LegacyWho)));
 
     private bool Poll(Func<bool> condition) => Host.Poll.Until(condition, wait, TimeSpan.FromMilliseconds(20));
 }

@@ -2,7 +2,7 @@ using HookDispatcher.Engine;
 
 namespace HookDispatcher.Handlers.SleepInhibitor;
 
-internal sealed class SleepInhibitorStep(SleepInhibitorHandler handler, string unit, string what, string why, IReadOnlyList<string> argv) : Step
+internal sealed class SleepInhibitorStep(SleepInhibitorHandler handler, string domain, string unit, string what, string why, IReadOnlyList<string> argv) : Step
 {
     public string Unit { get; } = unit;
 
@@ -16,7 +16,7 @@ internal sealed class SleepInhibitorStep(SleepInhibitorHandler handler, string u
     [
         $"StopUnit({Unit}) first if a previous run left it active",
         $"StartTransientUnit({Unit}, ExecStart={string.Join(' ', argv.Select(Quote))})",
-        $"which calls org.freedesktop.login1.Manager.Inhibit(\"{what}\", \"{SleepInhibitorHandler.Who}\", \"{why}\", \"block\") and holds the fd; wait until ListInhibitors shows it",
+        $"which calls org.freedesktop.login1.Manager.Inhibit(\"{what}\", \"{SleepInhibitorHandler.Who(domain)}\", \"{why}\", \"block\") and holds the fd; wait until ListInhibitors shows it",
     ];
 
     public override void Apply(StepScope scope)
