@@ -71,20 +71,10 @@ internal static partial class HostChecks
             "install a kernel with CONFIG_VFIO_PCI (Debian/Ubuntu/Arch kernels have it) or 'modprobe vfio-pci' to see why it fails");
     }
 
-    private static DoctorCheck Cgroup(IHostFs fs)
-    {
-        var controllers = ProcScan.TryRead(fs, "/sys/fs/cgroup/cgroup.controllers");
-        if (controllers is null)
-        {
-            return DoctorCheck.Failure(Area, "cgroup", "not cgroup v2 (no /sys/fs/cgroup/cgroup.controllers)",
-                "boot with systemd.unified_cgroup_hierarchy=1 (cpuIsolation needs cgroup v2)");
-        }
-        var names = controllers.Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
-        return names.Contains("cpuset")
-            ? DoctorCheck.Pass(Area, "cgroup", $"v2 with cpuset ({string.Join(' ', names)})")
-            : DoctorCheck.Failure(Area, "cgroup", $"v2 without the cpuset controller ({string.Join(' ', names)})",
-                "use a kernel with CONFIG_CPUSETS; cpuIsolation (AllowedCPUs) needs the cpuset controller");
-    }
+    internal static DoctorCheck Cgroup(IHostFs fs) => CgroupCpuset.Missing(fs) is { } missing
+        ? DoctorCheck.Failure(Area, "cgroup", missing,
+            "boot with systemd.unified_cgroup_hierarchy=1 and a kernel with CONFIG_CPUSETS: cpuIsolation's AllowedCPUs needs the cgroup v2 cpuset controller")
+        : DoctorCheck.Pass(Area, "cgroup", $"v2 with cpuset ({string.Join(' ', CgroupCpuset.Controllers(fs)!)})");
 
     private static DoctorCheck SystemdVersion(IHostFs fs)
     {

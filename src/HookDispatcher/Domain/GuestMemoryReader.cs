@@ -23,7 +23,9 @@ internal static class GuestMemoryReader
             // formatdomain, <memory>: "The allocation includes possible additional memory devices specified at
             // start or hotplugged later", so the boot memory is what the devices leave. Without NUMA QEMU has one
             // RAM backend, which libvirt treats as guest node 0 when matching <page nodeset>.
-            var deviceBytes = devices.Aggregate(0UL, (sum, d) => sum + d.SizeBytes);
+            var deviceBytes = devices.Aggregate(0UL, (sum, d) => sum > ulong.MaxValue - d.SizeBytes
+                ? throw at.Fail(root.Element("devices")!, "the <memory> devices' <target><size> add up to more than 2^64 bytes")
+                : sum + d.SizeBytes);
             var size = memoryBytes > deviceBytes ? memoryBytes - deviceBytes : memoryBytes;
             regions.Add(backing.Region("guest memory", size, 0, numa.ForCell(0), numa.ForCellFrom(0)));
         }

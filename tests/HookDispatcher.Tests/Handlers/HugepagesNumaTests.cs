@@ -26,6 +26,25 @@ public sealed class HugepagesNumaTests : IDisposable
 
     private static string Describe(IEnumerable<HugepagesStep> steps) => string.Join("; ", steps.Select(s => $"{s.Id} {s.Pages}"));
 
+    /// <summary>(size + page − 1) wrapped near 2^64: 2^64 − 1 KiB of guest memory came out as 0 pages.</summary>
+    [Theory]
+    [InlineData("<memory unit='KiB'>18014398509481983</memory>", "guest memory")]
+    [InlineData("<memory unit='GiB'>8</memory><cpu><numa><cell id='0' cpus='0' memory='17179869183' unit='GiB'/></numa></cpu>", "guest NUMA cell 0")]
+    public void AGuestSizeNoHostCanHaveIsRefusedNamingItsElementNotWrappedToAFewPages(string memory, string element)
+    {
+        var xml = $"<domain type='kvm'><name>vm</name>{memory}<memoryBacking><hugepages/></memoryBacking><vcpu>1</vcpu></domain>";
+        Should.Throw<PlanException>(() => Plan(new SimNumaPools(2), xml)).Message
+            .ShouldStartWith($"hugepages: {element} (");
+    }
+
+    [Fact]
+    public void MemoryDevicesAddingUpPastTwoToTheSixtyFourAreRefused()
+    {
+        var dimm = "<memory model='dimm'><target><size unit='EiB'>15</size><node>0</node></target></memory>";
+        var xml = $"<domain type='kvm'><name>vm</name><memory unit='EiB'>15</memory><memoryBacking><hugepages/></memoryBacking><devices>{dimm}{dimm}</devices></domain>";
+        Should.Throw<DomainXmlException>(() => DomainXmlReader.Parse(xml, "stdin")).Message.ShouldContain("add up to more than 2^64 bytes");
+    }
+
     [Fact]
     public void TwoPageSizesOverFourCellsGetOneReservationEach() =>
         Describe(Plan(new SimNumaPools(2), Xml(TwoSizes))).ShouldBe("hugepages:1048576kB 3; hugepages:2048kB 512");

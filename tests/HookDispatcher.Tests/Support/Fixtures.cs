@@ -20,8 +20,8 @@ internal static class Fixtures
         CpuGovernorRule? governor = null) =>
         new(["test.json"], null, hugepages, cpus, inhibitor, governor);
 
-    public static CpuIsolationRule Cpus(string? hostCpus = null) =>
-        new(hostCpus is null ? null : CpuSet.Parse(hostCpus), ["system.slice", "user.slice", "init.scope"], Stage.Started);
+    public static CpuIsolationRule Cpus(string? hostCpus = null, IReadOnlyList<string>? units = null) =>
+        new(hostCpus is null ? null : CpuSet.Parse(hostCpus), units ?? ["system.slice", "user.slice", "init.scope"], Stage.Started);
 
     public static SleepInhibitorRule Inhibitor(string what = "sleep") => new(what, "libvirt domain {domain} is running", Stage.Prepare);
 

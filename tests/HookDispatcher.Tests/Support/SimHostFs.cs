@@ -23,6 +23,7 @@ internal sealed class SimHostFs : IHostFs
         _files["/proc/sys/vm/drop_caches"] = "0\n";
         _files["/proc/sys/vm/compact_memory"] = "";
         _files["/sys/devices/system/cpu/online"] = "0-7\n";
+        _files["/sys/fs/cgroup/cgroup.controllers"] = "cpuset cpu io memory pids\n";
         _files["/proc/meminfo"] = $"MemTotal:       {memTotalKb} kB\nMemFree:        1000 kB\nHugepagesize:       2048 kB\n";
     }
 
@@ -49,6 +50,8 @@ internal sealed class SimHostFs : IHostFs
     public long Pages => long.Parse(_files[Nr2M].Trim(), CultureInfo.InvariantCulture);
 
     public void Set(string path, string content) => _files[path] = content;
+
+    public void Unset(string path) => _files.Remove(path);
 
     /// <summary>Every file's content, sorted by path: two snapshots are equal when the host is.</summary>
     public string Snapshot() => string.Join("\n", _files.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => $"{f.Key}={f.Value.Trim()}"));

@@ -20,6 +20,7 @@ internal sealed class SimulatedHost : IDisposable
         Write("sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages", "0\n");
         Write("proc/sys/vm/drop_caches", "0\n");
         Write("proc/sys/vm/compact_memory", "\n");
+        Write("sys/fs/cgroup/cgroup.controllers", "cpuset cpu io memory pids\n");
         Write("proc/meminfo", "MemTotal:       4000000 kB\nHugepagesize:       2048 kB\n");
         var config = new Dictionary<string, string>
         {

@@ -27,6 +27,12 @@ internal sealed class CpuIsolationHandler(ISystemd systemd) : IHandler
         {
             return [];
         }
+        if (rule.Units.Count > 0 && CgroupCpuset.Missing(context.Fs) is { } missing)
+        {
+            // systemd would accept AllowedCPUs and ignore it: the VM would run with nothing isolated, silently.
+            throw new PlanException(KindName,
+                $"{missing}: systemd ignores AllowedCPUs there; boot with systemd.unified_cgroup_hierarchy=1, or set \"units\": [] to move only IRQs and workqueues");
+        }
         var online = OnlineCpus(context.Fs);
         CpuSet host;
         if (rule.HostCpus is { } explicitSet)

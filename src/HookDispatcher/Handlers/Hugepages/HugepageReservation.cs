@@ -50,10 +50,34 @@ internal static class HugepagePlanner
             .OrderByDescending(g => g.Key.PageSizeBytes).ThenBy(g => g.Key.Node ?? -1)
             .Select(g => new HugepageReservation(
                 g.Key,
-                g.Sum(r => (long)((r.SizeBytes + g.Key.PageSizeBytes - 1) / g.Key.PageSizeBytes)),
+                PagesOf(g.ToList(), g.Key),
                 g.Select(r => $"{r.Name}: {Values.ByteSize.Human(r.SizeBytes)}, {r.From}").ToList()))
             .ToList();
     }
+
+    /// <summary>
+    /// The pages <paramref name="regions"/> need in <paramref name="pool"/>, rounded up per region without the
+    /// overflow of (size + page − 1) near 2^64, which wrapped an absurd size to a handful of pages. A size no host
+    /// can have is refused naming the element it came from.
+    /// </summary>
+    private static long PagesOf(IReadOnlyList<MemoryRegion> regions, HugepagePool pool)
+    {
+        var total = 0L;
+        foreach (var r in regions)
+        {
+            var pages = (long)(r.SizeBytes / pool.PageSizeBytes) + (r.SizeBytes % pool.PageSizeBytes == 0 ? 0 : 1);
+            // 2^52 bytes (4 PiB) is the most x86-64 can address physically: more is a mistake in the XML.
+            if (r.SizeBytes > MaxPhysicalBytes || total > long.MaxValue - pages)
+            {
+                throw new Engine.PlanException(HugepagesHandler.KindName,
+                    $"{r.Name} ({r.From}) is {r.SizeBytes} bytes, more than any host can address (4 PiB); fix the size in the domain XML");
+            }
+            total += pages;
+        }
+        return total;
+    }
+
+    private const ulong MaxPhysicalBytes = 1UL << 52;
 
     /// <summary>
     /// Memory bound to exactly one host node comes from that node's pool. Bound to several, the kernel may place a
