@@ -78,6 +78,83 @@ public sealed class RealKernelIsolationTests
         });
     }
 
+    /// <summary>
+    /// No device can be hot-plugged here, so a seam over /proc/irq hides one real, movable IRQ at the start and shows
+    /// it after, as a device probed while the VM runs appears; the kernel would have given it the narrowed default
+    /// mask, written here for real. Release must give it the default mask found before (the IRQ's own value too,
+    /// since one whose affinity is the default mask is chosen).
+    /// </summary>
+    [Fact]
+    public void AnIrqThatAppearsWhileTheVmRunsIsGivenTheDefaultMaskFoundBeforeAtRelease()
+    {
+        RequireRootWithTwoCpusAndIrqAffinity();
+        WithHostRestored((real, before) =>
+        {
+            HexCpuMask.TryParse(real.ReadText(IrqAffinityStep.DefaultPath), out var defaultCpus).ShouldBeTrue();
+            var irq = IrqAffinityStep.Irqs(real).FirstOrDefault(i => real.ReadText(IrqAffinityStep.ListPath(i)).Trim() == defaultCpus.ToString() && Movable(real, i), -1);
+            if (irq < 0)
+            {
+                Assert.Skip($"no movable IRQ with the default affinity {defaultCpus}");
+            }
+            var fs = new HidingHostFs(real, $"{IrqAffinityStep.IrqDir}/{irq}");
+            using var world = new World(fs);
+            world.Start("real", "1");
+            world.Record("real", IrqAffinityStep.KindName).Data.ShouldNotContainKey($"irq.{irq}");
+            fs.Hidden = false;
+            real.WriteText(IrqAffinityStep.ListPath(irq), "0");
+            world.Release("real");
+            real.ReadText(IrqAffinityStep.ListPath(irq)).Trim().ShouldBe(defaultCpus.ToString());
+            Snapshot(real).ShouldBe(before);
+        });
+    }
+
+    /// <summary>Whether the kernel lets this IRQ move (a managed one answers EIO): tried and put back.</summary>
+    private static bool Movable(IHostFs fs, int irq)
+    {
+        var path = IrqAffinityStep.ListPath(irq);
+        var now = fs.ReadText(path).Trim();
+        try
+        {
+            fs.WriteText(path, now);
+            return true;
+        }
+        catch (HostIoException)
+        {
+            return false;
+        }
+    }
+
+    private sealed class HidingHostFs(IHostFs inner, string hidden) : IHostFs
+    {
+        public bool Hidden { get; set; } = true;
+
+        private bool IsHidden(string path) => Hidden && (path == hidden || path.StartsWith(hidden + "/", StringComparison.Ordinal));
+
+        public string Root => inner.Root;
+
+        public string Resolve(string absolutePath) => inner.Resolve(absolutePath);
+
+        public bool Exists(string absolutePath) => !IsHidden(absolutePath) && inner.Exists(absolutePath);
+
+        public string ReadText(string absolutePath) => IsHidden(absolutePath)
+            ? throw new HostIoException("read", absolutePath, null, Errno.ENOENT)
+            : inner.ReadText(absolutePath);
+
+        public void WriteText(string absolutePath, string value)
+        {
+            if (IsHidden(absolutePath))
+            {
+                throw new HostIoException("write", absolutePath, value, Errno.ENOENT);
+            }
+            inner.WriteText(absolutePath, value);
+        }
+
+        public string? ReadLink(string absolutePath) => IsHidden(absolutePath) ? null : inner.ReadLink(absolutePath);
+
+        public IReadOnlyList<string> ListDirectory(string absolutePath) =>
+            inner.ListDirectory(absolutePath).Where(name => !IsHidden(absolutePath.TrimEnd('/') + "/" + name)).ToList();
+    }
+
     private static void ShouldAllBeOn(IHostFs fs, World world, string cpus)
     {
         var refused = world.Record("narrow", IrqAffinityStep.KindName).Data["refused"].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToHashSet();

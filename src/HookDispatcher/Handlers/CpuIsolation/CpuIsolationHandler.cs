@@ -72,7 +72,7 @@ internal sealed class CpuIsolationHandler(ISystemd systemd) : IHandler
     /// <summary>The undo sides of the IRQ and workqueue steps this handler plans (their records have kinds of their own).</summary>
     public static IEnumerable<IHandler> KernelFileHandlers() =>
     [
-        new UndoOnlyHandler(IrqAffinityStep.KindName, IrqAffinityStep.Undo, IrqAffinityStep.DescribeUndo),
+        new UndoOnlyHandler(IrqAffinityStep.KindName, IrqAffinityStep.Undo, IrqAffinityStep.DescribeUndo, IrqAffinityStep.Reconcile),
         new UndoOnlyHandler(WorkqueueMaskStep.KindName, WorkqueueMaskStep.Undo, WorkqueueMaskStep.DescribeUndo),
     ];
 

@@ -26,6 +26,7 @@ internal sealed class IrqAffinityStep(CpuSet host, IHostFs planFs) : Step
     public const string DefaultPath = "/proc/irq/default_smp_affinity";
     private const string DefaultKey = "default_smp_affinity";
     private const string IrqKeyPrefix = "irq.";
+    private const string IdKeyPrefix = "id.";
 
     public CpuSet Host { get; } = host;
 
@@ -62,6 +63,7 @@ internal sealed class IrqAffinityStep(CpuSet host, IHostFs planFs) : Step
         foreach (var irq in irqs)
         {
             data[Key(irq)] = IsolationShares.Original(others, Key(irq), () => fs.ReadText(ListPath(irq)).Trim());
+            data[IdKey(irq)] = Identity(fs, irq);
         }
         scope.Intent(data);
         fs.WriteText(DefaultPath, HexCpuMask.Format(target));
@@ -84,17 +86,26 @@ internal sealed class IrqAffinityStep(CpuSet host, IHostFs planFs) : Step
 
     /// <summary>
     /// Back to the values found before the first isolating domain, or, while others still isolate, to what they
-    /// allow. IRQs the kernel refused are left alone; an IRQ gone since (device removed) is skipped.
+    /// allow. IRQs the kernel refused are left alone; an IRQ gone since (device removed) is skipped. An IRQ that
+    /// appeared while the VM ran (a hot-plugged device, a VF) got the narrowed default mask from the kernel, and so
+    /// did a number reused by another device (its handlers differ from the ones recorded): each gets the default
+    /// mask that was in force before the first isolating domain, or what the remaining ones allow.
     /// </summary>
     public static void Undo(StepRecord record, ExecContext context)
     {
         var fs = context.Fs;
         var remaining = IsolationShares.Remaining(context.OtherDomainsRecords(KindName));
         var refused = Refused(record);
+        var known = new HashSet<int>();
         foreach (var (irq, original) in Originals(record))
         {
             var path = ListPath(irq);
-            if (refused.Contains(irq) || !fs.Exists(path))
+            if (!fs.Exists(path) || !SameDevice(record, fs, irq))
+            {
+                continue;
+            }
+            known.Add(irq);
+            if (refused.Contains(irq))
             {
                 continue;
             }
@@ -114,9 +125,89 @@ internal sealed class IrqAffinityStep(CpuSet host, IHostFs planFs) : Step
         }
         if (record.Data.TryGetValue(DefaultKey, out var defaultMask))
         {
+            // The intent lists every IRQ there was before the first write, so an interrupted record knows them too.
+            if (HexCpuMask.TryParse(defaultMask, out var defaultCpus))
+            {
+                foreach (var irq in Irqs(fs).Where(i => !known.Contains(i)))
+                {
+                    TryWrite(fs, irq, (remaining ?? defaultCpus).ToString());
+                }
+            }
             fs.WriteText(DefaultPath, remaining is null ? defaultMask : HexCpuMask.Format(remaining));
         }
     }
+
+    /// <summary>
+    /// reconnect: IRQs that appeared since the start (or were re-assigned to another device) are moved off the
+    /// VM's CPUs as the others were, and a default mask changed meanwhile is set back; recorded IRQs are left as
+    /// they are (one moved by hand or by irqbalance is the user's choice).
+    /// </summary>
+    public static IReadOnlyList<Finding> Reconcile(StepRecord record, ExecContext context)
+    {
+        if (record.Status != StepStatus.Done || !CpuSet.TryParse(record.Get("hostCpus"), out var host, out _))
+        {
+            return [];
+        }
+        var fs = context.Fs;
+        var target = IsolationShares.Target(context.OtherDomainsRecords(KindName), host);
+        var recorded = Originals(record).Select(o => o.Irq).Where(irq => fs.Exists(ListPath(irq)) && SameDevice(record, fs, irq)).ToHashSet();
+        var moved = new List<int>();
+        foreach (var irq in Irqs(fs).Where(i => !recorded.Contains(i)))
+        {
+            var now = fs.ReadText(ListPath(irq)).Trim();
+            var narrowed = Narrowed(now, target).ToString();
+            if (now != narrowed && TryWrite(fs, irq, narrowed))
+            {
+                moved.Add(irq);
+            }
+        }
+        var findings = new List<Finding>();
+        if (moved.Count > 0)
+        {
+            findings.Add(Finding.Repaired($"{moved.Count} IRQ(s) that appeared since the start ({IsolationShares.Ranges(moved)}) moved to CPUs {target}"));
+        }
+        var mask = HexCpuMask.Format(target);
+        var defaultNow = fs.ReadText(DefaultPath).Trim();
+        if (defaultNow != mask)
+        {
+            fs.WriteText(DefaultPath, mask);
+            findings.Add(Finding.Repaired($"{DefaultPath} was {defaultNow}, set back to {mask}"));
+        }
+        return findings.Count > 0 ? findings : [Finding.Ok($"IRQ affinity off the VM's CPUs (host CPUs {target})")];
+    }
+
+    /// <summary>Writes an IRQ's affinity; false when the kernel will not move it (managed).</summary>
+    private static bool TryWrite(IHostFs fs, int irq, string cpus)
+    {
+        try
+        {
+            fs.WriteText(ListPath(irq), cpus);
+            return true;
+        }
+        catch (HostIoException e) when (IsRefusal(e))
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Who the IRQ belongs to: the handler directories the kernel lists under /proc/irq/N (named after each
+    /// request_irq() action, e.g. "nvme0q1", "ahci[0000:00:1f.2]"), so a number reused by another device is told
+    /// from the one recorded.
+    /// </summary>
+    private static string Identity(IHostFs fs, int irq) => string.Join('|', fs
+        .ListDirectory(FormattableString.Invariant($"{IrqDir}/{irq}"))
+        .Where(name => !KernelFiles.Contains(name))
+        .Order(StringComparer.Ordinal));
+
+    private static bool SameDevice(StepRecord record, IHostFs fs, int irq) =>
+        !record.Data.TryGetValue(IdKey(irq), out var id) || id == Identity(fs, irq);
+
+    /// <summary>The attribute files of /proc/irq/N itself (kernel/irq/proc.c); everything else is a handler's directory.</summary>
+    private static readonly HashSet<string> KernelFiles = new(StringComparer.Ordinal)
+    {
+        "smp_affinity", "smp_affinity_list", "affinity_hint", "effective_affinity", "effective_affinity_list", "node", "spurious",
+    };
 
     public static IReadOnlyList<string> DescribeUndo(StepRecord record)
     {
@@ -137,6 +228,8 @@ internal sealed class IrqAffinityStep(CpuSet host, IHostFs planFs) : Step
         CpuSet.TryParse(original, out var own, out _) && own.Intersect(target) is { IsEmpty: false } kept ? kept : target;
 
     private static string Key(int irq) => IrqKeyPrefix + irq.ToString(CultureInfo.InvariantCulture);
+
+    private static string IdKey(int irq) => IdKeyPrefix + irq.ToString(CultureInfo.InvariantCulture);
 
     private static IEnumerable<(int Irq, string Original)> Originals(StepRecord record) => record.Data
         .Where(d => d.Key.StartsWith(IrqKeyPrefix, StringComparison.Ordinal))
@@ -170,7 +263,7 @@ internal sealed class IrqAffinityStep(CpuSet host, IHostFs planFs) : Step
                 .Select(g => $"{g.Key.Now} → {g.Key.New} ×{g.Count()}");
             actions.Add($"write smp_affinity_list of {now.Count} IRQs ({IsolationShares.Ranges(irqs)}): {string.Join(", ", changes)} (--verbose lists each)");
         }
-        actions.Add("IRQs the kernel will not move (managed: EIO, or EPERM) are skipped (counted in the log); other isolating domains narrow the set further; release restores each value found before");
+        actions.Add("IRQs the kernel will not move (managed: EIO, or EPERM) are skipped (counted in the log); other isolating domains narrow the set further; release restores each value found before, and gives IRQs that appear meanwhile the default mask found before");
         return actions;
     }
 }
