@@ -12,7 +12,7 @@ namespace HookDispatcher.Tests.Engine;
 /// <summary>
 /// Random interleavings of four domains' start (prepare + started), release, a kill in the middle of a start
 /// (followed, as libvirt does, by release, or by the next start undoing what was left) and reconnect, on shared
-/// hugepages, shared AllowedCPUs / IRQ / workqueue masks (overlapping pins) and shared cpufreq CPUs: at every
+/// hugepages, shared AllowedCPUs / IRQ / workqueue masks (overlapping pins) and shared cpufreq CPUs or policies: at every
 /// quiescent point the host shows exactly what the running domains together hold, no release takes what another
 /// holds, reconnect finds nothing to repair, and after the last release every file is as found.
 /// </summary>
@@ -28,16 +28,24 @@ public sealed class InterleavingPropertyTests
 
     private static readonly CpuSet Online = CpuSet.Parse("0-7");
 
-    [Fact]
-    public void EveryInterleavingLeavesTheHostAsTheRunningDomainsHoldItAndTheLastReleaseAsFound() =>
-        Gen.Select(Gen.Int[0, 3], Gen.Int[0, 3], Gen.Int[1, 14], Gen.Bool).Array[1, 24]
-            .Sample(ops => Run(ops), iter: 120);
-
-    private static void Run((int Domain, int Op, int CrashAt, bool After)[] ops)
+    /// <summary>Two cpufreq policies shared by the CPUs of a cluster each (0-3 and 4-7), as on many laptops.</summary>
+    private static readonly Dictionary<int, (int[] Cpus, string Governor)> Policies = new()
     {
-        using var h = new EngineHarness(new SimHostFs()
-            .WithIrqsAndWorkqueues(new Dictionary<int, string> { [24] = "0-7", [25] = "0", [26] = "4-5" })
-            .WithCpufreq(Governors, "performance powersave schedutil"));
+        [0] = ([0, 1, 2, 3], "powersave"),
+        [4] = ([4, 5, 6, 7], "schedutil"),
+    };
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void EveryInterleavingLeavesTheHostAsTheRunningDomainsHoldItAndTheLastReleaseAsFound(bool sharedPolicies) =>
+        Gen.Select(Gen.Int[0, 3], Gen.Int[0, 3], Gen.Int[1, 14], Gen.Bool).Array[1, 24]
+            .Sample(ops => Run(ops, sharedPolicies), iter: 100);
+
+    private static void Run((int Domain, int Op, int CrashAt, bool After)[] ops, bool sharedPolicies)
+    {
+        var fs = new SimHostFs().WithIrqsAndWorkqueues(new Dictionary<int, string> { [24] = "0-7", [25] = "0", [26] = "4-5" });
+        using var h = new EngineHarness(sharedPolicies ? fs.WithCpufreqPolicies(Policies) : fs.WithCpufreq(Governors, "performance powersave schedutil"));
         var found = h.Fs.Snapshot();
         var up = new SortedSet<int>();
         var trace = new List<string>();
@@ -127,8 +135,10 @@ public sealed class InterleavingPropertyTests
         h.Fs.ReadText(WorkqueueMaskStep.GlobalMask).Trim().ShouldBe(host is null ? "ff" : HexCpuMask.Format(host), trace);
         foreach (var (cpu, original) in Governors)
         {
-            var tuned = up.Any(d => CpuSet.Parse(Pins[d]).Contains(cpu));
-            h.Fs.ReadText(Cpufreq.Governor(cpu)).Trim().ShouldBe(tuned ? "performance" : original, $"CPU {cpu}: {trace}");
+            // A CPU reads its policy's governor: tuned while any running domain has a CPU of that policy.
+            var policy = Policies.Values.FirstOrDefault(p => p.Cpus.Contains(cpu) && h.Fs.ReadLink(Cpufreq.Dir(cpu)) is not null);
+            var tuned = up.Any(d => CpuSet.Parse(Pins[d]).Cpus.Any(c => policy.Cpus is { } shared ? shared.Contains(c) : c == cpu));
+            h.Fs.ReadText(Cpufreq.Governor(cpu)).Trim().ShouldBe(tuned ? "performance" : policy.Cpus is null ? original : policy.Governor, $"CPU {cpu}: {trace}");
         }
     }
 

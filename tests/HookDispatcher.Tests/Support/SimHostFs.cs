@@ -49,27 +49,51 @@ internal sealed class SimHostFs : IHostFs
 
     public long Pages => long.Parse(_files[Nr2M].Trim(), CultureInfo.InvariantCulture);
 
-    public void Set(string path, string content) => _files[path] = content;
+    public void Set(string path, string content) => _files[Canonical(path)] = content;
 
-    public void Unset(string path) => _files.Remove(path);
+    public void Unset(string path) => _files.Remove(Canonical(path));
+
+    /// <summary>A symbolic link, as sysfs has them (cpuN/cpufreq → ../cpufreq/policyX): paths through it reach the target's files.</summary>
+    public void Link(string path, string relativeTarget)
+    {
+        var absolute = Path.GetFullPath(Path.Join(Path.GetDirectoryName(path)!, relativeTarget));
+        _links[path] = (relativeTarget, absolute);
+    }
+
+    private readonly Dictionary<string, (string Relative, string Absolute)> _links = new(StringComparer.Ordinal);
+
+    private string Canonical(string path)
+    {
+        foreach (var (link, target) in _links)
+        {
+            if (path == link || path.StartsWith(link + "/", StringComparison.Ordinal))
+            {
+                return target.Absolute + path[link.Length..];
+            }
+        }
+        return path;
+    }
 
     /// <summary>Every file's content, sorted by path: two snapshots are equal when the host is.</summary>
     public string Snapshot() => string.Join("\n", _files.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => $"{f.Key}={f.Value.Trim()}"));
 
     public string Resolve(string absolutePath) => absolutePath;
 
-    public bool Exists(string absolutePath) =>
-        _files.ContainsKey(absolutePath) || _files.Keys.Any(k => k.StartsWith(absolutePath.TrimEnd('/') + "/", StringComparison.Ordinal));
+    public bool Exists(string absolutePath)
+    {
+        var path = Canonical(absolutePath);
+        return _files.ContainsKey(path) || _files.Keys.Any(k => k.StartsWith(path.TrimEnd('/') + "/", StringComparison.Ordinal));
+    }
 
     public string ReadText(string absolutePath) =>
-        _files.TryGetValue(absolutePath, out var text) ? text : throw new HostIoException("read", absolutePath, null, Errno.ENOENT);
+        _files.TryGetValue(Canonical(absolutePath), out var text) ? text : throw new HostIoException("read", absolutePath, null, Errno.ENOENT);
 
-    /// <summary>This host has no links (no PCI devices); see SimPciHost for those.</summary>
-    public string? ReadLink(string absolutePath) => null;
+    /// <summary>The links set with <see cref="Link"/> (PCI devices' links: SimPciHost).</summary>
+    public string? ReadLink(string absolutePath) => _links.TryGetValue(absolutePath, out var target) ? target.Relative : null;
 
     public IReadOnlyList<string> ListDirectory(string absolutePath)
     {
-        var prefix = absolutePath.TrimEnd('/') + "/";
+        var prefix = Canonical(absolutePath).TrimEnd('/') + "/";
         var names = _files.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal))
             .Select(k => k[prefix.Length..].Split('/')[0]).Distinct().Order(StringComparer.Ordinal).ToList();
         return names.Count > 0 ? names : throw new HostIoException("list", absolutePath, null, Errno.ENOENT);
@@ -99,8 +123,9 @@ internal sealed class SimHostFs : IHostFs
         }
     }
 
-    private void Write(string absolutePath, string value)
+    private void Write(string path, string value)
     {
+        var absolutePath = Canonical(path);
         if (FailOn is { } fail && fail.Path == absolutePath)
         {
             throw new HostIoException("write", absolutePath, value, fail.Errno);

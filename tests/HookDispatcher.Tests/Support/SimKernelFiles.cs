@@ -40,4 +40,32 @@ internal static class SimKernelFiles
         }
         return fs;
     }
+
+    /// <summary>
+    /// cpufreq as Documentation/admin-guide/pm/cpufreq.rst lays it out: one directory per policy under
+    /// /sys/devices/system/cpu/cpufreq/policyX (X: the CPU that created it) with affected_cpus and related_cpus, and
+    /// cpuN/cpufreq a link to its policy's directory, so CPUs of one policy share its files.
+    /// </summary>
+    public static SimHostFs WithCpufreqPolicies(this SimHostFs fs, IReadOnlyDictionary<int, (int[] Cpus, string Governor)> policies,
+        string available = "performance powersave schedutil", string? epp = null)
+    {
+        foreach (var (first, (cpus, governor)) in policies)
+        {
+            var dir = $"{Cpufreq.PoliciesDir}/policy{first}";
+            fs.Set(dir + "/scaling_governor", governor + "\n");
+            fs.Set(dir + "/scaling_available_governors", available + "\n");
+            fs.Set(dir + "/affected_cpus", string.Join(' ', cpus) + "\n");
+            fs.Set(dir + "/related_cpus", string.Join(' ', cpus) + "\n");
+            if (epp is not null)
+            {
+                fs.Set(dir + "/energy_performance_preference", epp + "\n");
+                fs.Set(dir + "/energy_performance_available_preferences", "default performance balance_performance balance_power power\n");
+            }
+            foreach (var cpu in cpus)
+            {
+                fs.Link(Cpufreq.Dir(cpu), $"../cpufreq/policy{first}");
+            }
+        }
+        return fs;
+    }
 }

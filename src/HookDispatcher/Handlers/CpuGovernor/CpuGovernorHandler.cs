@@ -5,8 +5,8 @@ namespace HookDispatcher.Handlers.CpuGovernor;
 
 /// <summary>
 /// Sets the cpufreq governor (and, where the driver offers it, the energy/performance preference) of the VM's CPUs
-/// while it runs; at release each CPU gets back exactly its own previous value, unless another running domain still
-/// wants it tuned. Refuses, before anything changes, a CPU without cpufreq and a governor the CPU does not offer.
+/// while it runs, per cpufreq policy; at release each policy gets back exactly its own previous value, unless another
+/// running domain still wants it tuned. Refuses, before anything changes, a CPU without cpufreq and a governor the CPU does not offer.
 /// </summary>
 internal sealed class CpuGovernorHandler : IHandler
 {
@@ -30,31 +30,38 @@ internal sealed class CpuGovernorHandler : IHandler
                 "cpus is \"auto\" but the domain XML pins no vCPUs (<cputune><vcpupin>); pin the vCPUs or give cpus");
         }
         var fs = context.Fs;
-        var withEpp = new List<int>();
+        var policies = new List<PolicyShare>();
         foreach (var cpu in cpus.Cpus)
         {
             if (!fs.Exists(Cpufreq.Governor(cpu)))
             {
                 throw new PlanException(KindName, $"CPU {cpu} has no cpufreq ({fs.Resolve(Cpufreq.Governor(cpu))} does not exist): its governor cannot be set");
             }
-            var available = Cpufreq.Words(fs, Cpufreq.AvailableGovernors(cpu));
+        }
+        // One write per policy: CPUs sharing one (cpuN/cpufreq links to the same policyX) share its files.
+        foreach (var group in cpus.Cpus.GroupBy(cpu => CpufreqPolicy.Of(fs, cpu)))
+        {
+            var policy = group.Key;
+            var available = Cpufreq.Words(fs, policy.AvailableGovernors);
             if (!available.Contains(rule.Governor, StringComparer.Ordinal))
             {
                 throw new PlanException(KindName,
-                    $"governor \"{rule.Governor}\" is not available on CPU {cpu} (scaling_available_governors: {string.Join(' ', available)})");
+                    $"governor \"{rule.Governor}\" is not available on CPU {group.First()} (scaling_available_governors: {string.Join(' ', available)})");
             }
-            if (rule.Epp is { } epp && fs.Exists(Cpufreq.Epp(cpu)))
+            var hasEpp = false;
+            if (rule.Epp is { } epp && fs.Exists(policy.Epp))
             {
-                if (fs.Exists(Cpufreq.AvailableEpp(cpu)) && Cpufreq.Words(fs, Cpufreq.AvailableEpp(cpu)) is var preferences
+                if (fs.Exists(policy.AvailableEpp) && Cpufreq.Words(fs, policy.AvailableEpp) is var preferences
                     && !preferences.Contains(epp, StringComparer.Ordinal))
                 {
                     throw new PlanException(KindName,
-                        $"epp \"{epp}\" is not available on CPU {cpu} (energy_performance_available_preferences: {string.Join(' ', preferences)})");
+                        $"epp \"{epp}\" is not available on CPU {group.First()} (energy_performance_available_preferences: {string.Join(' ', preferences)})");
                 }
-                withEpp.Add(cpu);
+                hasEpp = true;
             }
+            policies.Add(new PolicyShare(policy, CpuSet.Of(group), hasEpp));
         }
-        return [new CpuGovernorStep(rule.Governor, cpus, rule.Epp, CpuSet.Of(withEpp), fs)];
+        return [new CpuGovernorStep(rule.Governor, cpus, rule.Epp, policies, fs)];
     }
 
     public void Undo(StepRecord record, ExecContext context) => CpuGovernorStep.Undo(record, context);

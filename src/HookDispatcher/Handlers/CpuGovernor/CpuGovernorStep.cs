@@ -1,46 +1,51 @@
-using System.Globalization;
 using HookDispatcher.Engine;
-using HookDispatcher.Handlers.CpuIsolation;
 using HookDispatcher.Host;
 using HookDispatcher.Values;
 
 namespace HookDispatcher.Handlers.CpuGovernor;
 
+/// <summary>The domain's CPUs of one cpufreq policy, and whether the policy offers the preference file.</summary>
+internal sealed record PolicyShare(CpufreqPolicy Policy, CpuSet Cpus, bool Epp);
+
 /// <summary>
-/// Records each CPU's governor (and preference) as found before any domain tuned it, then writes the tuned values:
-/// governor first, because intel_pstate refuses a preference other than "performance" under the performance governor
-/// (EBUSY), so at release too the governor goes back before the preference.
+/// Records each cpufreq policy's governor (and preference) as found before any domain tuned it, then writes the tuned
+/// values: governor first, because intel_pstate refuses a preference other than "performance" under the
+/// performance governor (EBUSY), so at release too the governor goes back before the preference. Values are kept
+/// per policy (<see cref="CpufreqPolicy"/>): two domains whose CPUs share one are both its holders.
 /// </summary>
-internal sealed class CpuGovernorStep(string governor, CpuSet cpus, string? epp, CpuSet eppCpus, IHostFs planFs) : Step
+internal sealed class CpuGovernorStep(string governor, CpuSet cpus, string? epp, IReadOnlyList<PolicyShare> policies, IHostFs planFs) : Step
 {
     private const string GovernorKey = "governor.";
     private const string EppKey = "epp.";
+
+    private CpuSet EppCpus => CpuSet.Of(policies.Where(p => p.Epp).SelectMany(p => p.Cpus.Cpus));
 
     public override string Id => CpuGovernorHandler.KindName;
 
     public override string Kind => CpuGovernorHandler.KindName;
 
     public override string Summary =>
-        $"set the cpufreq governor of CPUs {cpus} to {governor}" + (epp is not null && !eppCpus.IsEmpty ? $" and the energy preference of {eppCpus} to {epp}" : "");
+        $"set the cpufreq governor of CPUs {cpus} to {governor}" + (epp is not null && !EppCpus.IsEmpty ? $" and the energy preference of {EppCpus} to {epp}" : "");
 
     public override IReadOnlyList<string> Actions
     {
         get
         {
             var actions = new List<string>();
-            foreach (var cpu in cpus.Cpus)
+            foreach (var (policy, members, hasEpp) in policies)
             {
-                actions.Add($"write {governor} to {Cpufreq.Governor(cpu)} (now {planFs.ReadText(Cpufreq.Governor(cpu)).Trim()})");
-                if (epp is not null && eppCpus.Contains(cpu))
+                var whose = policy.Name.StartsWith("policy", StringComparison.Ordinal) ? $"{policy.Name}, shared by CPUs {members} of this domain and any others in it; " : "";
+                actions.Add($"write {governor} to {policy.Governor} ({whose}now {planFs.ReadText(policy.Governor).Trim()})");
+                if (epp is not null && hasEpp)
                 {
-                    actions.Add($"write {epp} to {Cpufreq.Epp(cpu)} (now {planFs.ReadText(Cpufreq.Epp(cpu)).Trim()})");
+                    actions.Add($"write {epp} to {policy.Epp} (now {planFs.ReadText(policy.Epp).Trim()})");
                 }
             }
-            if (epp is not null && !cpus.Except(eppCpus).IsEmpty)
+            if (epp is not null && !cpus.Except(EppCpus).IsEmpty)
             {
-                actions.Add($"no energy_performance_preference on CPUs {cpus.Except(eppCpus)} (not an active-mode pstate driver): epp left alone there");
+                actions.Add($"no energy_performance_preference on CPUs {cpus.Except(EppCpus)} (not an active-mode pstate driver): epp left alone there");
             }
-            actions.Add("release restores each CPU's own value, unless another running domain still tunes it");
+            actions.Add("release restores each policy's own value, unless another running domain still tunes it");
             return actions;
         }
     }
@@ -55,65 +60,75 @@ internal sealed class CpuGovernorStep(string governor, CpuSet cpus, string? epp,
             ["epp"] = epp ?? "",
             ["cpus"] = cpus.ToString(),
         };
-        foreach (var cpu in cpus.Cpus)
+        foreach (var (policy, _, hasEpp) in policies)
         {
-            data[GovernorKey + Number(cpu)] = Original(others, GovernorKey + Number(cpu), fs, Cpufreq.Governor(cpu));
-            if (epp is not null && eppCpus.Contains(cpu))
+            data[GovernorKey + policy.Name] = Original(others, GovernorKey, policy, fs) ?? fs.ReadText(policy.Governor).Trim();
+            if (epp is not null && hasEpp)
             {
-                data[EppKey + Number(cpu)] = Original(others, EppKey + Number(cpu), fs, Cpufreq.Epp(cpu));
+                data[EppKey + policy.Name] = Original(others, EppKey, policy, fs) ?? fs.ReadText(policy.Epp).Trim();
             }
         }
         scope.Intent(data);
-        foreach (var cpu in cpus.Cpus)
+        foreach (var (policy, _, hasEpp) in policies)
         {
-            fs.WriteText(Cpufreq.Governor(cpu), governor);
-            if (epp is not null && eppCpus.Contains(cpu))
+            fs.WriteText(policy.Governor, governor);
+            if (epp is not null && hasEpp)
             {
-                fs.WriteText(Cpufreq.Epp(cpu), epp);
+                fs.WriteText(policy.Epp, epp);
             }
         }
         scope.Done();
     }
 
     /// <summary>
-    /// Per CPU: while another running domain tunes it, its tuned values stay (the latest such domain's); otherwise
-    /// the values recorded before the first domain tuned it come back. A CPU gone offline since is skipped.
+    /// Per policy: while another running domain tunes it, its tuned values stay (the latest such domain's); otherwise
+    /// the values recorded before the first domain tuned it come back. A policy gone since (CPUs offline) is skipped.
     /// </summary>
     public static void Undo(StepRecord record, ExecContext context)
     {
         var fs = context.Fs;
         var others = context.OtherDomainsRecords(CpuGovernorHandler.KindName);
-        foreach (var (cpu, original) in Values(record, GovernorKey))
+        foreach (var (name, original) in Values(record, GovernorKey))
         {
-            if (!fs.Exists(Cpufreq.Governor(cpu)))
+            var policy = CpufreqPolicy.FromKey(fs, name);
+            if (!fs.Exists(policy.Governor))
             {
-                context.Log.Warning("CPU {Cpu} has no cpufreq any more (offline?); its governor is not restored", cpu);
+                context.Log.Warning("cpufreq {Policy:l} is gone (CPUs offline?); its governor is not restored", policy.Name);
                 continue;
             }
-            var holder = others.LastOrDefault(r => r.Data.ContainsKey(GovernorKey + Number(cpu)));
-            fs.WriteText(Cpufreq.Governor(cpu), holder?.Get("governor") ?? original);
-            if (record.Data.TryGetValue(EppKey + Number(cpu), out var originalEpp) && fs.Exists(Cpufreq.Epp(cpu)))
+            var holder = others.LastOrDefault(r => Holds(r, GovernorKey, policy, fs));
+            fs.WriteText(policy.Governor, holder?.Get("governor") ?? original);
+            if (record.Data.TryGetValue(EppKey + name, out var originalEpp) && fs.Exists(policy.Epp))
             {
-                var eppHolder = others.LastOrDefault(r => r.Data.ContainsKey(EppKey + Number(cpu)));
-                fs.WriteText(Cpufreq.Epp(cpu), eppHolder?.Get("epp") ?? originalEpp);
+                var eppHolder = others.LastOrDefault(r => Holds(r, EppKey, policy, fs));
+                fs.WriteText(policy.Epp, eppHolder?.Get("epp") ?? originalEpp);
             }
         }
     }
 
     public static IReadOnlyList<string> DescribeUndo(StepRecord record)
     {
-        var lines = Values(record, GovernorKey).Select(v => $"write {v.Original} to {Cpufreq.Governor(v.Cpu)} (unless another running domain still tunes CPU {v.Cpu})").ToList();
-        lines.AddRange(Values(record, EppKey).Select(v => $"write {v.Original} to {Cpufreq.Epp(v.Cpu)} (unless another running domain still tunes CPU {v.Cpu})"));
+        var lines = Values(record, GovernorKey).Select(v => $"write {v.Original} to {PathOf(v.Name)}/scaling_governor (unless another running domain still tunes {v.Name})").ToList();
+        lines.AddRange(Values(record, EppKey).Select(v => $"write {v.Original} to {PathOf(v.Name)}/energy_performance_preference (unless another running domain still tunes {v.Name})"));
         return lines;
     }
 
-    private static string Original(IReadOnlyList<StepRecord> others, string key, IHostFs fs, string path) =>
-        IsolationShares.Original(others, key, () => fs.ReadText(path).Trim());
+    /// <summary>The value the first other holder of <paramref name="policy"/> found; null when none holds it.</summary>
+    private static string? Original(IReadOnlyList<StepRecord> others, string prefix, CpufreqPolicy policy, IHostFs fs) =>
+        others.Select(r => Values(r, prefix).FirstOrDefault(v => CpufreqPolicy.FromKey(fs, v.Name).Name == policy.Name).Original)
+            .FirstOrDefault(v => v is not null);
 
-    private static string Number(int cpu) => cpu.ToString(CultureInfo.InvariantCulture);
+    private static bool Holds(StepRecord record, string prefix, CpufreqPolicy policy, IHostFs fs) =>
+        Values(record, prefix).Any(v => CpufreqPolicy.FromKey(fs, v.Name).Name == policy.Name);
 
-    private static IEnumerable<(int Cpu, string Original)> Values(StepRecord record, string prefix) => record.Data
+    /// <summary>The directory a key names, for the dry run (a bare number: a CPU, as records before policies name it).</summary>
+    private static string PathOf(string name) =>
+        name.StartsWith("policy", StringComparison.Ordinal) ? $"{Cpufreq.PoliciesDir}/{name}"
+        : int.TryParse(name.StartsWith("cpu", StringComparison.Ordinal) ? name[3..] : name, out var cpu) ? Cpufreq.Dir(cpu)
+        : name;
+
+    private static IEnumerable<(string Name, string Original)> Values(StepRecord record, string prefix) => record.Data
         .Where(d => d.Key.StartsWith(prefix, StringComparison.Ordinal) && d.Key.Length > prefix.Length)
-        .Select(d => (Cpu: int.Parse(d.Key[prefix.Length..], CultureInfo.InvariantCulture), Original: d.Value))
-        .OrderBy(v => v.Cpu);
+        .Select(d => (Name: d.Key[prefix.Length..], Original: d.Value))
+        .OrderBy(v => v.Name, StringComparer.Ordinal);
 }
