@@ -10,7 +10,7 @@ namespace HookDispatcher.Topology;
 /// </summary>
 internal static class TopologyPicture
 {
-    public const string Legend = "vN = vCPU N, emu = emulator, ioN = iothread N, host = the host's, idle = a guest core's spare thread";
+    public const string Legend = "vN vCPU N · emu emulator · ioN iothread N · host the host's · idle unused guest thread";
 
     /// <summary>Each pinned CPU's label: the vCPUs ("v3", "v0-7" for a floating pin), "emu" and the iothreads ("io1-2").</summary>
     public static Dictionary<int, string> Labels(DomainPins pins, CpuSet? idle = null)
