@@ -16,10 +16,13 @@ internal static class PinCommand
 {
     public const int Width = 100;
 
+    /// <summary>--vcpus not given: the domain's &lt;vcpu&gt; count.</summary>
+    private const int Unset = -1;
+
     public static Command Create()
     {
         var domain = new Argument<string>("domain") { Description = "The libvirt domain name" }.DomainNames();
-        var vcpus = new Option<int?>("--vcpus") { Description = "vCPUs to place (default: the domain's <vcpu>)" };
+        var vcpus = new Option<int>("--vcpus") { Description = "vCPUs to place (default: the domain's <vcpu>)", DefaultValueFactory = _ => Unset };
         var hostCores = new Option<int>("--host-cores") { Description = "Whole cores the host keeps, the first ones (default 1)", DefaultValueFactory = _ => 1 };
         var xml = new Option<FileInfo?>("--xml") { Description = $"Domain XML file (default {DomainChecks.XmlDir}/DOMAIN.xml under the host root)" };
         var json = new Option<bool>("--json") { Description = "Print the proposal as one JSON document" };
@@ -38,7 +41,8 @@ internal static class PinCommand
             var name = result.GetValue(domain)!;
             var xmlFile = result.GetValue(xml);
             var source = xmlFile?.FullName ?? services.Fs.Resolve($"{DomainChecks.XmlDir}/{name}.xml");
-            var asked = result.GetValue(vcpus);
+            var given = result.GetValue(vcpus);
+            int? asked = given == Unset ? null : given;
             var keep = result.GetValue(hostCores);
             if (asked is < 1 || keep < 1)
             {
@@ -71,13 +75,13 @@ internal static class PinCommand
             }
             var topology = CpuTopologyReader.Read(services.Fs);
             var request = new PinRequest(n, keep, info?.Pins.IoThreads ?? 0,
-                info?.Hostdevs.Select(h => (h.Address, CpuTopologyReader.PciNode(services.Fs, h.Address))).ToList() ?? [],
+                info?.Hostdevs.Select(h => new PciNode(h.Address, CpuTopologyReader.PciNode(services.Fs, h.Address))).ToList() ?? [],
                 info?.NumaMemoryNodes);
             var proposal = PinPlanner.Plan(topology, request, out var why);
             var picture = proposal is null ? [] : TopologyPicture.Render(topology, TopologyPicture.Labels(proposal.AsPins(), proposal.Idle), Width, colour: false);
             if (result.GetValue(json))
             {
-                output.WriteLine(JsonSerializer.Serialize(Json(name, topology, request, proposal, picture, why), PinJsonContext.Default.PinJson));
+                output.WriteLine(JsonSerializer.Serialize(Json(name, topology, request, proposal, picture, why), CliJsonContext.Default.PinJson));
             }
             else if (proposal is null)
             {
@@ -118,9 +122,9 @@ internal static class PinCommand
         proposal is null
             ? new PinJson(name, topology.Summary(), request.Vcpus, request.HostCores, null, [], null, [], null, [], null, [], error)
             : new PinJson(name, topology.Summary(), proposal.Vcpus, request.HostCores, proposal.HostCpus.ToString(),
-                proposal.VcpuCpus.Select((cpu, vcpu) => new VcpuPinJson(vcpu, cpu)).ToList(),
+                proposal.VcpuCpus,
                 proposal.Emulator.ToString(),
-                Enumerable.Range(1, proposal.IoThreads).Select(i => new IothreadPinJson(i, proposal.Emulator.ToString())).ToList(),
+                Enumerable.Repeat(proposal.Emulator.ToString(), proposal.IoThreads).ToList(),
                 new TopologyJson(proposal.Topology.Sockets, proposal.Topology.Dies, proposal.Topology.Cores, proposal.Topology.Threads),
                 proposal.Rules, PinXml.Render(proposal), picture);
 }

@@ -1,10 +1,9 @@
-using System.Text.Json.Serialization;
-
 namespace HookDispatcher.Cli;
 
 /// <summary>
 /// <c>hookctl pin --json</c>: the proposal (<see cref="Error"/> set and the rest empty when the request cannot be
-/// met), the XML to paste and the picture's lines.
+/// met), the XML to paste and the picture's lines. <see cref="Vcpupins"/>[n] is vCPU n's host CPU,
+/// <see cref="Iothreadpins"/>[n] iothread n+1's CPU list.
 /// </summary>
 internal sealed record PinJson(
     string Domain,
@@ -12,22 +11,13 @@ internal sealed record PinJson(
     int Vcpus,
     int HostCores,
     string? HostCpus,
-    IReadOnlyList<VcpuPinJson> Vcpupins,
+    IReadOnlyList<int> Vcpupins,
     string? Emulatorpin,
-    IReadOnlyList<IothreadPinJson> Iothreadpins,
+    IReadOnlyList<string> Iothreadpins,
     TopologyJson? Topology,
     IReadOnlyList<string> Rules,
     string? Xml,
     IReadOnlyList<string> Picture,
     string? Error = null);
 
-internal sealed record VcpuPinJson(int Vcpu, int Cpu);
-
-internal sealed record IothreadPinJson(int Iothread, string Cpuset);
-
 internal sealed record TopologyJson(int Sockets, int Dies, int Cores, int Threads);
-
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true,
-    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(PinJson))]
-internal sealed partial class PinJsonContext : JsonSerializerContext;

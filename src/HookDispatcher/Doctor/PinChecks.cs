@@ -98,10 +98,17 @@ internal static class PinChecks
         var shape = pins.Topology ?? new GuestCpuTopology(1, 1, pins.Vcpus ?? pins.Vcpu.Count, 1);
         var onCore = pins.Vcpu.Where(p => p.Value.Count == 1 && topology.CoreOf(p.Value.Cpus[0]) is not null)
             .GroupBy(p => topology.CoreOf(p.Value.Cpus[0])!)
-            .Select(g => (Core: g.Key, Vcpus: g.Select(p => p.Key).Order().ToList()))
-            .Where(g => g.Vcpus.Distinct().Count() > 1 && g.Vcpus.Any(v => !shape.Siblings(v, g.Vcpus[0])))
-            .OrderBy(g => g.Core.Index);
-        return onCore.Select(g => $"{g.Core.Describe()} runs vCPUs {string.Join(" and ", g.Vcpus)}").ToList();
+            .OrderBy(g => g.Key.Index);
+        var splits = new List<string>();
+        foreach (var core in onCore)
+        {
+            var vcpus = core.Select(p => p.Key).Order().ToList();
+            if (vcpus.Any(v => !shape.Siblings(v, vcpus[0])))
+            {
+                splits.Add($"{core.Key.Describe()} runs vCPUs {string.Join(" and ", vcpus)}");
+            }
+        }
+        return splits;
     }
 
     private static string? Spread(List<CpuCore> guest, CpuTopology topology)
@@ -115,10 +122,10 @@ internal static class PinChecks
                 return $"the vCPUs' {guest.Count} cores span {llcs.Count} last-level caches ({string.Join(" and ", llcs)}) though one LLC has {largest} cores: every cross-LLC access is slower";
             }
         }
-        var nodes = guest.Select(c => c.Node).Distinct().ToList();
-        if (nodes.Count > 1 && nodes.All(n => n is not null))
+        var nodes = guest.Select(c => c.Node ?? -1).Distinct().ToList();
+        if (nodes.Count > 1 && nodes.All(n => n >= 0))
         {
-            var largest = topology.Cores.GroupBy(c => c.Node).Max(g => g.Count());
+            var largest = topology.Cores.GroupBy(c => c.Node ?? -1).Max(g => g.Count());
             if (guest.Count <= largest)
             {
                 return $"the vCPUs' {guest.Count} cores span NUMA nodes {string.Join(",", nodes)} though one node has {largest} cores: memory on the other node is slower";
@@ -129,12 +136,11 @@ internal static class PinChecks
 
     private static IEnumerable<string> Locality(IHostFs fs, CpuTopology topology, DomainInfo info, List<CpuCore> guest)
     {
-        var nodes = guest.Select(c => c.Node).ToList();
-        if (nodes.Count == 0 || nodes.Any(n => n is null))
+        if (guest.Count == 0 || guest.Any(c => c.Node is null))
         {
             yield break;
         }
-        var guestNodes = CpuSet.Of(nodes.Select(n => n!.Value));
+        var guestNodes = CpuSet.Of(guest.Select(c => c.Node!.Value));
         foreach (var device in info.Hostdevs)
         {
             if (CpuTopologyReader.PciNode(fs, device.Address) is { } node && !guestNodes.Equals(CpuSet.Of([node])))

@@ -63,7 +63,7 @@ internal sealed class CpuTopology
     /// <summary>"1 package, 2 LLCs, 16 cores, 32 threads (SMT), 1 NUMA node".</summary>
     public string Summary()
     {
-        var packages = Cores.Select(c => c.Package).Distinct().Count(p => p is not null);
+        var packages = Cores.Where(c => c.Package is not null).Select(c => c.Package!.Value).Distinct().Count();
         var parts = new List<string>
         {
             packages == 0 ? "packages unknown" : Plural(packages, "package"),

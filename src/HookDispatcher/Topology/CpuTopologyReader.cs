@@ -30,7 +30,7 @@ internal static class CpuTopologyReader
             var topology = $"{dir}/topology";
             // cpu0 usually has no "online" file (it cannot be taken down); the global list is the authority.
             var isOnline = online?.Contains(id) ?? (Int(fs, $"{dir}/online") ?? 1) == 1;
-            var (llc, level) = LastLevelCache(fs, dir);
+            var llc = LastLevelCache(fs, dir, out var level);
             var kind = performance?.Contains(id) == true ? CoreKind.Performance
                 : efficiency?.Contains(id) == true ? CoreKind.Efficiency : CoreKind.Unknown;
             cpus.Add(new LogicalCpu(
@@ -43,7 +43,7 @@ internal static class CpuTopologyReader
                 List(fs, $"{topology}/core_cpus_list") ?? List(fs, $"{topology}/thread_siblings_list"),
                 llc,
                 level,
-                nodes.Where(n => n.Cpus.Contains(id)).Select(n => (int?)n.Node).FirstOrDefault(),
+                NodeOf(nodes, id),
                 kind));
         }
         return new CpuTopology(cpus);
@@ -52,9 +52,10 @@ internal static class CpuTopologyReader
     /// <summary>The node a PCI device is attached to; null when the kernel says -1 (no NUMA) or nothing.</summary>
     public static int? PciNode(IHostFs fs, PciAddress address) => Id(fs, $"/sys/bus/pci/devices/{address}/numa_node");
 
-    private static (CpuSet? Cpus, int? Level) LastLevelCache(IHostFs fs, string dir)
+    private static CpuSet? LastLevelCache(IHostFs fs, string dir, out int? bestLevel)
     {
-        (CpuSet? Cpus, int? Level) best = (null, null);
+        CpuSet? best = null;
+        bestLevel = null;
         foreach (var index in Numbered(fs, $"{dir}/cache", "index"))
         {
             var cache = $"{dir}/cache/index{index}";
@@ -62,20 +63,39 @@ internal static class CpuTopologyReader
             {
                 continue;
             }
-            if (best.Level is null || level > best.Level)
+            if (bestLevel is null || level > bestLevel)
             {
-                best = (List(fs, $"{cache}/shared_cpu_list"), level);
+                best = List(fs, $"{cache}/shared_cpu_list");
+                bestLevel = best is null ? null : level;
             }
         }
-        return best.Cpus is null ? (null, null) : best;
+        return best;
     }
 
-    private static List<(int Node, CpuSet Cpus)> NodeCpus(IHostFs fs) =>
-        Numbered(fs, NodeDir, "node")
-            .Select(n => (Node: n, Cpus: List(fs, $"{NodeDir}/node{n}/cpulist")))
-            .Where(n => n.Cpus is not null)
-            .Select(n => (n.Node, n.Cpus!))
-            .ToList();
+    private static Dictionary<int, CpuSet> NodeCpus(IHostFs fs)
+    {
+        var nodes = new Dictionary<int, CpuSet>();
+        foreach (var node in Numbered(fs, NodeDir, "node"))
+        {
+            if (List(fs, $"{NodeDir}/node{node}/cpulist") is { } cpus)
+            {
+                nodes[node] = cpus;
+            }
+        }
+        return nodes;
+    }
+
+    private static int? NodeOf(Dictionary<int, CpuSet> nodes, int cpu)
+    {
+        foreach (var (node, cpus) in nodes)
+        {
+            if (cpus.Contains(cpu))
+            {
+                return node;
+            }
+        }
+        return null;
+    }
 
     /// <summary>N of every "prefixN" entry in the directory, ascending; none when the directory is missing.</summary>
     private static List<int> Numbered(IHostFs fs, string dir, string prefix)

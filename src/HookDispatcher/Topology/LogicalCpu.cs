@@ -8,7 +8,7 @@ namespace HookDispatcher.Topology;
 /// </summary>
 /// <param name="Siblings">thread_siblings_list (core_cpus_list on newer kernels): the CPUs of its core.</param>
 /// <param name="Llc">shared_cpu_list of its highest cache level: the CPUs sharing its last-level cache.</param>
-internal sealed record LogicalCpu(
+internal sealed class LogicalCpu(
     int Id,
     bool Online,
     int? Package,
@@ -19,4 +19,27 @@ internal sealed record LogicalCpu(
     CpuSet? Llc,
     int? LlcLevel,
     int? Node,
-    CoreKind Kind);
+    CoreKind Kind)
+{
+    public int Id { get; } = Id;
+
+    public bool Online { get; } = Online;
+
+    public int? Package { get; } = Package;
+
+    public int? Die { get; } = Die;
+
+    public int? Cluster { get; } = Cluster;
+
+    public int? Core { get; } = Core;
+
+    public CpuSet? Siblings { get; } = Siblings;
+
+    public CpuSet? Llc { get; } = Llc;
+
+    public int? LlcLevel { get; } = LlcLevel;
+
+    public int? Node { get; } = Node;
+
+    public CoreKind Kind { get; } = Kind;
+}

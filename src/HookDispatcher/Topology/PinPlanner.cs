@@ -33,7 +33,7 @@ internal static class PinPlanner
             return null;
         }
         var rules = new List<string>();
-        var (node, nodeReason) = PreferredNode(request, rules);
+        var node = PreferredNode(request, out var nodeReason);
         var chosen = Choose(eligible, need, node);
         var guest = chosen.OrderBy(c => c.Index).ToList();
         var vcpuCpus = new List<int>();
@@ -60,14 +60,15 @@ internal static class PinPlanner
     }
 
     /// <summary>The GPU's node wins over the hugepages' (the device's DMA and interrupts are local to it).</summary>
-    private static (int? Node, string Reason) PreferredNode(PinRequest request, List<string> notes)
+    private static int? PreferredNode(PinRequest request, out string reason)
     {
+        reason = "";
         var gpuNodes = request.Gpus.Where(g => g.Node is not null).Select(g => g.Node!.Value).Distinct().ToList();
         int? memory = request.HugepageNodes is { Count: 1 } nodes ? nodes.Cpus[0] : null;
         if (gpuNodes.Count > 0)
         {
             var gpu = request.Gpus.First(g => g.Node == gpuNodes[0]);
-            var reason = $"where PCI {gpu.Address} is";
+            reason = $"where PCI {gpu.Address} is";
             if (gpuNodes.Count > 1)
             {
                 reason += $" (the devices sit on nodes {string.Join(",", gpuNodes)}: only one can be local)";
@@ -76,26 +77,32 @@ internal static class PinPlanner
             {
                 reason += $"; numatune binds the memory to node {m}: bind it to node {gpuNodes[0]} too";
             }
-            return (gpuNodes[0], reason);
+            return gpuNodes[0];
         }
-        return memory is { } only ? (only, "where numatune binds its memory (hugepages)") : (null, "");
+        if (memory is { } only)
+        {
+            reason = "where numatune binds its memory (hugepages)";
+        }
+        return memory;
     }
 
     private static List<CpuCore> Choose(List<CpuCore> eligible, int need, int? node)
     {
-        var byNode = eligible.GroupBy(c => c.Node).ToDictionary(g => g.Key ?? -1, g => g.Count());
+        var byNode = eligible.GroupBy(c => NodeKey(c)).ToDictionary(g => g.Key, g => g.Count());
         var groups = eligible
-            .GroupBy(c => (c.Node, Llc: c.Llc?.ToString()))
+            .GroupBy(c => $"{NodeKey(c)}/{c.Llc}")
             .Select(g => g.OrderBy(c => Rank(c.Kind)).ThenBy(c => c.Index).ToList())
             .OrderBy(g => node is not null && g[0].Node == node ? 0 : 1)
             .ThenBy(g => g.Count >= need ? 0 : 1)
-            .ThenBy(g => byNode[g[0].Node ?? -1] >= need ? 0 : 1)
+            .ThenBy(g => byNode[NodeKey(g[0])] >= need ? 0 : 1)
             .ThenBy(g => g.Min(c => Rank(c.Kind)))
-            .ThenBy(g => byNode[g[0].Node ?? -1] >= need ? g[0].Node ?? -1 : 0)
+            .ThenBy(g => byNode[NodeKey(g[0])] >= need ? NodeKey(g[0]) : 0)
             .ThenBy(g => g.Count >= need ? 0 : -g.Count)
             .ThenBy(g => g[0].Index);
         return groups.SelectMany(g => g).Take(need).ToList();
     }
+
+    private static int NodeKey(CpuCore core) => core.Node ?? -1;
 
     private static int Rank(CoreKind kind) => kind == CoreKind.Efficiency ? 1 : 0;
 
@@ -116,12 +123,12 @@ internal static class PinPlanner
 
     private static string NodeRule(CpuTopology topology, List<CpuCore> guest, int? node, string reason)
     {
-        var nodes = guest.Select(c => c.Node).Distinct().ToList();
-        if (nodes.Any(n => n is null))
+        if (guest.Any(c => c.Node is null))
         {
             return "NUMA: the node of each CPU is unknown (no /sys/devices/system/node/node*/cpulist), not considered";
         }
-        if (node is not null && !nodes.Contains(node))
+        var nodes = guest.Select(c => c.Node!.Value).Distinct().ToList();
+        if (node is { } wanted && !nodes.Contains(wanted))
         {
             return $"NUMA: node {node} ({reason}) has no core left for the guest; it runs on node {string.Join(",", nodes)}";
         }

@@ -8,7 +8,7 @@ namespace HookDispatcher.Topology;
 /// run on <see cref="Emulator"/> (the host's kept cores). <see cref="Rules"/> says, rule by rule, how it was chosen.
 /// </summary>
 /// <param name="Idle">Guest-side threads no vCPU uses (the sibling of a core given whole to one vCPU).</param>
-internal sealed record PinProposal(
+internal sealed class PinProposal(
     IReadOnlyList<int> VcpuCpus,
     CpuSet Emulator,
     int IoThreads,
@@ -18,6 +18,22 @@ internal sealed record PinProposal(
     GuestCpuTopology Topology,
     IReadOnlyList<string> Rules)
 {
+    public IReadOnlyList<int> VcpuCpus { get; } = VcpuCpus;
+
+    public CpuSet Emulator { get; } = Emulator;
+
+    public int IoThreads { get; } = IoThreads;
+
+    public CpuSet HostCpus { get; } = HostCpus;
+
+    public CpuSet Idle { get; } = Idle;
+
+    public IReadOnlyList<CpuCore> GuestCores { get; } = GuestCores;
+
+    public GuestCpuTopology Topology { get; } = Topology;
+
+    public IReadOnlyList<string> Rules { get; } = Rules;
+
     public int Vcpus => VcpuCpus.Count;
 
     /// <summary>The pins as <see cref="DomainPins"/>, so doctor's checks and the picture read a proposal like a domain.</summary>

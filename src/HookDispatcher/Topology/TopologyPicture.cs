@@ -54,10 +54,10 @@ internal static class TopologyPicture
         var kinds = topology.Hybrid ? 1 : 0;
         var cellWidth = kinds + 2 + maxThreads * (numberWidth + 1 + labelWidth) + (maxThreads - 1) * 2;
         var lines = new List<string>();
-        foreach (var package in topology.Cores.GroupBy(c => c.Package).OrderBy(g => g.Key ?? -1))
+        foreach (var package in topology.Cores.GroupBy(c => c.Package ?? -1).OrderBy(g => g.Key))
         {
-            var nodes = package.Select(c => c.Node).Where(n => n is not null).Select(n => n!.Value).Distinct().Order().ToList();
-            lines.Add($"package {package.Key?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown"}" +
+            var nodes = package.Where(c => c.Node is not null).Select(c => c.Node!.Value).Distinct().Order().ToList();
+            lines.Add($"package {(package.Key < 0 ? "unknown" : package.Key.ToString(System.Globalization.CultureInfo.InvariantCulture))}" +
                 (nodes.Count == 0 ? "" : nodes.Count == 1 ? $", NUMA node {nodes[0]}" : $", NUMA nodes {CpuSet.Of(nodes)}"));
             foreach (var llc in package.GroupBy(c => c.Llc?.ToString()).OrderBy(g => g.First().Index))
             {

@@ -63,7 +63,8 @@ public sealed class PinCommandTests
         root.GetProperty("vcpus").GetInt32().ShouldBe(4);
         root.GetProperty("hostCores").GetInt32().ShouldBe(2);
         root.GetProperty("emulatorpin").GetString().ShouldBe("0-1,16-17");
-        root.GetProperty("vcpupins").EnumerateArray().Select(p => p.GetProperty("cpu").GetInt32()).ShouldBe([8, 24, 9, 25]);
+        root.GetProperty("vcpupins").EnumerateArray().Select(p => p.GetInt32()).ShouldBe([8, 24, 9, 25]);
+        root.GetProperty("iothreadpins").EnumerateArray().Select(p => p.GetString()).ShouldBe(["0-1,16-17", "0-1,16-17"]);
         root.GetProperty("iothreadpins").GetArrayLength().ShouldBe(2);
         root.GetProperty("topology").GetProperty("threads").GetInt32().ShouldBe(2);
         root.GetProperty("rules").GetArrayLength().ShouldBe(6);

@@ -9,10 +9,10 @@ public sealed class PinPlannerTests
     private static PinProposal Plan(SysfsTopology host, int vcpus, int hostCores = 1, string? gpu = null, string? hugepageNodes = null)
     {
         var fs = host.Fs();
-        var gpus = new List<(PciAddress, int?)>();
+        var gpus = new List<PciNode>();
         if (gpu is not null && PciAddress.TryParse(gpu, out var address))
         {
-            gpus.Add((address, CpuTopologyReader.PciNode(fs, address)));
+            gpus.Add(new PciNode(address, CpuTopologyReader.PciNode(fs, address)));
         }
         var request = new PinRequest(vcpus, hostCores, 1, gpus, hugepageNodes is null ? null : CpuSet.Parse(hugepageNodes));
         var proposal = PinPlanner.Plan(CpuTopologyReader.Read(fs), request, out var error);
