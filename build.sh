@@ -26,8 +26,9 @@ publish() {
   fi
   local size
   size=$(stat -c %s out/hookctl)
-  if [ "$size" -gt $((8 * 1024 * 1024)) ]; then
-    echo "build.sh: out/hookctl is $size bytes, over the 8 MiB budget" >&2
+  # 8.5 MiB since hookctl pin and the topology checks (+~370 KB of LINQ-heavy planning code, 2026-12-05).
+  if [ "$size" -gt $((17 * 512 * 1024)) ]; then
+    echo "build.sh: out/hookctl is $size bytes, over the 8.5 MiB budget" >&2
     exit 1
   fi
 }

@@ -29,7 +29,7 @@ _hookctl() {
   COMPREPLY=()
   cur=${COMP_WORDS[COMP_CWORD]}
   prev=${COMP_WORDS[COMP_CWORD - 1]}
-  local commands="doctor test validate status release forget hook journal-test inhibit-hold"
+  local commands="doctor pin test validate status release forget hook journal-test inhibit-hold"
   local global="--config --verbose -v --help -h --version"
   for ((i = 1; i < COMP_CWORD; i++)); do
     case ${COMP_WORDS[i]} in
@@ -55,6 +55,7 @@ _hookctl() {
   local options
   case $command in
     doctor) options="--xml --json" ;;
+    pin) options="--vcpus --host-cores --xml --json" ;;
     test) options="--xml --json --apply --force" ;;
     validate) options="" ;;
     status) options="--json" ;;
@@ -71,7 +72,7 @@ _hookctl() {
   local n=0
   for ((i = i + 1; i < COMP_CWORD; i++)); do
     case ${COMP_WORDS[i]} in
-      --xml | --config | --size) ((i++)) ;;
+      --xml | --config | --size | --vcpus | --host-cores) ((i++)) ;;
       -*) ;;
       *) ((n++)) ;;
     esac
@@ -90,7 +91,7 @@ _hookctl() {
     doctor)
       COMPREPLY=($(compgen -W "$(_hookctl_domains)" -- "$cur"))
       ;;
-    status | release | forget)
+    status | release | forget | pin)
       ((n == 0)) && COMPREPLY=($(compgen -W "$(_hookctl_domains)" -- "$cur"))
       ;;
   esac

@@ -39,6 +39,7 @@ internal static class CliApp
         root.Subcommands.Add(TestCommand.Create());
         root.Subcommands.Add(ValidateCommand.Create());
         root.Subcommands.Add(DoctorCommand.Create());
+        root.Subcommands.Add(PinCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(ReleaseCommand.Create());
         root.Subcommands.Add(ForgetCommand.Create());

@@ -31,4 +31,5 @@ internal sealed record HeldStepJson(string Id, string Kind, string Status, strin
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(TestJson))]
 [JsonSerializable(typeof(StatusJson))]
+[JsonSerializable(typeof(PinJson))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -46,6 +46,7 @@ internal static class DomainChecks
         {
             checks.AddRange(Agreement(area, info, rules));
         }
+        checks.AddRange(PinChecks.Run(fs, area, info));
         return checks;
     }
 

@@ -21,6 +21,9 @@ internal sealed record DomainInfo(
 {
     /// <summary>The guest's memory split by backing (see <see cref="GuestMemoryReader"/>); empty when not read from XML.</summary>
     public IReadOnlyList<MemoryRegion> MemoryRegions { get; init; } = [];
+
+    /// <summary>Each vCPU's, the emulator's and each iothread's pins and the guest topology (hookctl pin, doctor).</summary>
+    public DomainPins Pins { get; init; } = DomainPins.None;
 }
 
 /// <summary>One <c>&lt;memoryBacking&gt;&lt;hugepages&gt;&lt;page size unit nodeset/&gt;</c> entry.</summary>

@@ -126,6 +126,7 @@ internal static partial class DomainXmlReader
             VcpuPinnedCpus(root.Element("cputune"), at))
         {
             MemoryRegions = GuestMemoryReader.Read(root, at, memoryBytes, pages, hugepages is not null),
+            Pins = DomainPinsReader.Read(root, at),
         };
     }
 
