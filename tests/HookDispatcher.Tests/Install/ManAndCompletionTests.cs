@@ -15,6 +15,7 @@ public sealed class ManAndCompletionTests
 
     [Theory]
     [InlineData("install/man/hookctl.1", "HOOKCTL(1)", "doctor [DOMAIN...] [--xml FILE] [--json]")]
+    [InlineData("install/man/hookctl.1", "HOOKCTL(1)", "pin DOMAIN [--vcpus N] [--host-cores K] [--xml FILE] [--json]")]
     [InlineData("install/man/hookdispatcher-rules.5", "HOOKDISPATCHER-RULES(5)", "wholeIommuGroup (boolean, true)")]
     public void TheManPageRendersWithManDashLAndNoGroffWarnings(string page, string header, string text)
     {
@@ -64,6 +65,10 @@ public sealed class ManAndCompletionTests
     [InlineData("hookctl test win11 st", "start started")]
     [InlineData("hookctl status --j", "--json")]
     [InlineData("hookctl test win11 prepare --a", "--apply")]
+    [InlineData("hookctl p", "pin")]
+    [InlineData("hookctl pin w", "win11")]
+    [InlineData("hookctl pin --vcpus 8 w", "win11")]
+    [InlineData("hookctl pin win11 --h", "--host-cores --help")]
     public void CompletionOffersCommandsOptionsAndDomainsFromTheRulesDirectory(string line, string expected)
     {
         var script = $$"""
