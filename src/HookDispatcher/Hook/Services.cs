@@ -37,13 +37,14 @@ internal sealed class Services
         // Steps of one event run in this order; release undoes the records in reverse order of application.
         Handlers =
         [
+            // First: a service that holds the GPU (nvidia-persistenced) or memory is stopped before the rest acts.
+            new StopUnitsHandler(Systemd),
             new HugepagesHandler(),
             new SleepInhibitorHandler(Systemd, BinaryPath, config.SystemBus, TimeSpan.FromSeconds(10)),
             new GpuHandler(Systemd, new GpuOptions(Modules, new FramebufferConsole(Fs), GpuTimeout, GpuTimeout)),
             new CpuIsolationHandler(Systemd),
             .. CpuIsolationHandler.KernelFileHandlers(),
             new CpuGovernorHandler(),
-            new StopUnitsHandler(Systemd),
             // Last: the user's scripts run after the built-in steps of their event and are undone before them.
             new ScriptsHandler(new ScriptRunner(new ProcessRunner(ModprobeTimeout), ScriptEvent, Store.Directory)),
         ];

@@ -13,7 +13,7 @@ internal static class RuleBinder
     public static RuleSet Bind(RuleNode root, IReadOnlyList<string> sources, List<RuleError> errors)
     {
         var top = new RuleObjectReader(
-            root, RulePath.Root, errors, "gpu", "hugepages", "cpuIsolation", "sleepInhibitor", "cpuGovernor", "scripts", "scriptsDir");
+            root, RulePath.Root, errors, "gpu", "hugepages", "cpuIsolation", "sleepInhibitor", "cpuGovernor", "services", "scripts", "scriptsDir");
         return new RuleSet(
             sources,
             Gpu(top.Section("gpu", "devices", "fromDomainXml", "wholeIommuGroup", "driver", "singleGpu", "at", "bindManaged")),
@@ -23,6 +23,7 @@ internal static class RuleBinder
             SleepInhibitor(top.Section("sleepInhibitor", "what", "why", "at")),
             CpuGovernor(top.Section("cpuGovernor", "governor", "cpus", "epp", "at")))
         {
+            Services = Services(top.Section("services", "stop", "at")),
             Scripts = ScriptRuleBinder.Scripts(root, errors),
             ScriptsDir = ScriptRuleBinder.ScriptsDir(root, errors),
         };
@@ -89,6 +90,24 @@ internal static class RuleBinder
             governor.Get<CpuSet?>("cpus", null, RuleValues.AutoOrCpuList),
             governor.Node.Member("epp") is null ? null : governor.Get("epp", "", RuleValues.SysfsWord),
             governor.Get("at", Stage.Prepare, RuleValues.Stage));
+
+    private static ServicesRule? Services(RuleObjectReader? services)
+    {
+        if (services is null)
+        {
+            return null;
+        }
+        var rule = new ServicesRule(services.List<string>("stop", [], RuleValues.UnitName), services.Get("at", Stage.Prepare, RuleValues.Stage));
+        if (services.Node.Member("stop")?.Value is null or { Kind: RuleNodeKind.Array, Items.Count: 0 })
+        {
+            services.Error("no service to stop: list the units in \"stop\"");
+        }
+        else if (rule.Stop.Distinct(StringComparer.Ordinal).Count() != rule.Stop.Count)
+        {
+            services.Error("\"stop\" names a unit twice");
+        }
+        return rule;
+    }
 
     private static SleepInhibitorRule? SleepInhibitor(RuleObjectReader? sleep) => sleep is null
         ? null

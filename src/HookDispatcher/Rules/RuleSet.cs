@@ -30,6 +30,9 @@ internal sealed record RuleSet(
     /// <summary>The user's own commands (section <c>scripts</c>), in file order.</summary>
     public IReadOnlyList<ScriptRule> Scripts { get; init; } = [];
 
+    /// <summary>Host services stopped while the VM runs (section <c>services</c>), or null.</summary>
+    public ServicesRule? Services { get; init; }
+
     /// <summary>A VFIO-Tools tree (<c>qemu.d/&lt;vm&gt;</c>) run as-is, or null.</summary>
     public string? ScriptsDir { get; init; }
 }
@@ -49,6 +52,9 @@ internal sealed record CpuIsolationRule(CpuSet? HostCpus, IReadOnlyList<string> 
 
 /// <summary>Cpus null means "auto" (the CPUs the vCPUs are pinned to); Epp null leaves energy_performance_preference alone.</summary>
 internal sealed record CpuGovernorRule(string Governor, CpuSet? Cpus, string? Epp, Stage At);
+
+/// <summary>Units to stop at <paramref name="At"/> (only those active) and start again at release, in reverse order.</summary>
+internal sealed record ServicesRule(IReadOnlyList<string> Stop, Stage At);
 
 internal sealed record SleepInhibitorRule(string What, string Why, Stage At);
 

@@ -7,12 +7,13 @@ namespace HookDispatcher.Tests.Cli;
 public sealed class MainJobTests
 {
     [Fact]
-    public void TheMainJobNamesAllFourHandlersAndTheirWritesThenRunsDoctor()
+    public void TheMainJobNamesEveryHandlerAndItsWritesThenRunsDoctor()
     {
         var result = HookProcess.Run("/bin/bash", [Path.Join(HookProcess.RepoRoot, "build.sh"), "main-job"]);
         result.ExitCode.ShouldBe(0, result.Stderr);
         var output = result.Stdout;
-        output.ShouldContain("win11 prepare begin: 5 step(s) — dry run, nothing is changed");
+        output.ShouldContain("win11 prepare begin: 6 step(s) — dry run, nothing is changed");
+        output.ShouldContain("1. services.stop: stop syncthing@alice.service");
         output.ShouldContain("cpuGovernor: set the cpufreq governor of CPUs 2-7 to performance");
         output.ShouldContain("write performance to /sys/devices/system/cpu/cpu2/cpufreq/scaling_governor (now powersave)");
         output.ShouldContain("hugepages:1048576kB: reserve 16 × 1048576kB hugepages in the global pool");

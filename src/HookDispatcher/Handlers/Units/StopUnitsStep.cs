@@ -4,9 +4,17 @@ using HookDispatcher.Host;
 namespace HookDispatcher.Handlers.Units;
 
 /// <summary>
-/// Stops systemd units for the VM's lifetime (single-GPU handover stops the display manager) and starts again at
-/// release exactly those that were running. Used by the gpu handler's singleGpu section.
+/// Stops systemd units for the VM's lifetime and starts again at release exactly those it stopped. Planned by the
+/// <c>services</c> section (sync clients, media servers, an nvidia-persistenced holding the GPU) and by the gpu
+/// handler's singleGpu.stopUnits (the display manager); both are one record kind, so two domains that ask the same
+/// unit stopped share it: each unit's "was active" is the value found before the first of them stopped it
+/// (carried over from the earliest other holder), and only the last one to release starts it again.
 /// </summary>
+/// <remarks>
+/// Record data: <c>units</c> (every unit asked, comma-separated: what the domain holds stopped) and
+/// <c>wereActive</c> (those that were active before the first holder stopped them: what release starts again).
+/// The claim is journalled under the host lock; the stop jobs run outside it.
+/// </remarks>
 internal sealed class StopUnitsStep(ISystemd systemd, string id, IReadOnlyList<string> units) : Step
 {
     public override string Id => id;
@@ -16,43 +24,23 @@ internal sealed class StopUnitsStep(ISystemd systemd, string id, IReadOnlyList<s
     public override string Summary => $"stop {string.Join(", ", units)}";
 
     public override IReadOnlyList<string> Actions =>
-        units.Select(u => $"StopUnit({u}, \"replace\") and wait for the job; StartUnit again at release if it was active").ToList();
+        units.Select(u => $"StopUnit({u}, \"replace\") if active and wait for the job; StartUnit again at release if it was active and no other running domain asked it stopped").ToList();
 
     public override void Apply(StepScope scope)
     {
-        var active = units.Where(systemd.IsActive).ToList();
-        scope.Intent(new Dictionary<string, string> { ["units"] = string.Join(',', units), ["wereActive"] = string.Join(',', active) });
-        foreach (var unit in active)
+        // Asked of systemd before the host lock is taken (a D-Bus round trip each); the claim itself is quick.
+        var activeNow = units.Where(systemd.IsActive).ToList();
+        scope.Claim(context =>
+        {
+            var others = context.Ledger.HeldBesides(Kind, context.Domain, Id).Select(h => h.Record).ToList();
+            // Active now, or stopped by an earlier holder that found it active: then this domain owes it a start too.
+            var wereActive = units.Where(u => activeNow.Contains(u) || others.Any(r => StopUnitsHandler.Holds(r, u) && StopUnitsHandler.WereActive(r).Contains(u)));
+            return new Dictionary<string, string> { ["units"] = string.Join(',', units), ["wereActive"] = string.Join(',', wereActive) };
+        });
+        foreach (var unit in activeNow)
         {
             systemd.StopUnit(unit);
         }
         scope.Done();
     }
-}
-
-/// <summary>Undoes <see cref="StopUnitsStep"/>: starts the units that were active, in reverse order.</summary>
-internal sealed class StopUnitsHandler(ISystemd systemd) : IHandler
-{
-    public const string KindName = "stopUnits";
-
-    public string Kind => KindName;
-
-    /// <summary>Planned by the handler that owns the rule (gpu.singleGpu.stopUnits), not from a section of its own.</summary>
-    public IEnumerable<Step> Plan(PlanContext context) => [];
-
-    public void Undo(StepRecord record, ExecContext context)
-    {
-        foreach (var unit in WereActive(record).Reverse())
-        {
-            if (!systemd.IsActive(unit))
-            {
-                systemd.StartUnit(unit);
-            }
-        }
-    }
-
-    public IReadOnlyList<string> DescribeUndo(StepRecord record) => WereActive(record).Reverse().Select(u => $"StartUnit({u})").ToList();
-
-    private static IEnumerable<string> WereActive(StepRecord record) =>
-        record.Data.GetValueOrDefault("wereActive", "").Split(',', StringSplitOptions.RemoveEmptyEntries);
 }

@@ -1,0 +1,119 @@
+using HookDispatcher.Engine;
+using HookDispatcher.Handlers.Units;
+using HookDispatcher.Rules;
+using HookDispatcher.Tests.Rules;
+using HookDispatcher.Tests.Support;
+using Shouldly;
+
+namespace HookDispatcher.Tests.Handlers;
+
+/// <summary>The <c>services</c> section: units stopped while the VM runs, started again at release, shared between domains.</summary>
+public sealed class ServicesTests : IDisposable
+{
+    private readonly EngineHarness _h = new();
+    private readonly Executor _executor;
+
+    public ServicesTests() =>
+        _executor = new Executor(_h.Fs, _h.Store, [new StopUnitsHandler(_h.Systemd), .. _h.Handlers], TimeSpan.FromSeconds(5));
+
+    public void Dispose() => _h.Dispose();
+
+    private IReadOnlyList<Step> Plan(string json, Stage stage = Stage.Prepare) =>
+        new Planner([new StopUnitsHandler(_h.Systemd), .. _h.Handlers]).Plan(new PlanContext(stage, RuleDir.Valid(json), Fixtures.Domain("vm"), _h.Fs));
+
+    private void Prepare(string domain, params string[] units) =>
+        _executor.Apply(domain, null, "prepare begin", Plan($$"""{ "services": { "stop": [{{string.Join(", ", units.Select(u => $"\"{u}\""))}}] } }"""),
+            undoStaleFirst: true, Fixtures.Log);
+
+    [Fact]
+    public void TheSectionIsOneStepAtItsStageBeforeEveryOtherHandlersSteps()
+    {
+        var steps = Plan("""{ "services": { "stop": ["syncthing@alice.service", "nvidia-persistenced.service"] }, "hugepages": { "count": 1 } }""");
+        steps.Select(s => s.Id).ShouldBe(["services.stop", "hugepages:2048kB"]);
+        steps[0].Summary.ShouldBe("stop syncthing@alice.service, nvidia-persistenced.service");
+        Plan("""{ "services": { "stop": ["a.service"], "at": "started" } }""").ShouldBeEmpty();
+        Plan("""{ "services": { "stop": ["a.service"], "at": "started" } }""", Stage.Started).Select(s => s.Id).ShouldBe(["services.stop"]);
+    }
+
+    [Fact]
+    public void AnActiveUnitIsStoppedAndStartedAgainWhileOneThatWasNotRunningStaysStopped()
+    {
+        _h.Systemd.Running["syncthing@alice.service"] = [];
+        Prepare("vm", "syncthing@alice.service", "plex.service");
+        _h.Systemd.Calls.ShouldBe(["stop syncthing@alice.service"]);
+        _h.Store.Load("vm")!.Steps.Single().Data["wereActive"].ShouldBe("syncthing@alice.service");
+        _h.Systemd.Calls.Clear();
+        _executor.Release("vm", Fixtures.Log).ShouldBeEmpty();
+        _h.Systemd.Calls.ShouldBe(["start syncthing@alice.service"]);
+        _h.Systemd.Running.Keys.ShouldBe(["syncthing@alice.service"]);
+        _h.Store.Load("vm").ShouldBeNull();
+    }
+
+    [Theory]
+    [InlineData("a", "b")]
+    [InlineData("b", "a")]
+    public void TwoDomainsAskingOneUnitStoppedKeepItStoppedUntilTheLastIsReleasedWhicheverGoesFirst(string first, string second)
+    {
+        _h.Systemd.Running["miner.service"] = [];
+        Prepare("a", "miner.service");
+        Prepare("b", "miner.service", "other.service");
+        _h.Systemd.Calls.ShouldBe(["stop miner.service"]);
+        _h.Store.Load("b")!.Steps.Single().Data["wereActive"].ShouldBe("miner.service", "b owes it a start: a found it active");
+
+        _executor.Release(first, Fixtures.Log).ShouldBeEmpty();
+        _h.Systemd.Running.ShouldNotContainKey("miner.service");
+        _executor.Release(second, Fixtures.Log).ShouldBeEmpty();
+        _h.Systemd.Running.Keys.ShouldBe(["miner.service"]);
+        _h.Systemd.Calls.Count(c => c == "start miner.service").ShouldBe(1);
+    }
+
+    [Fact]
+    public void TheGpuHandoversStopUnitsAndTheServicesSectionShareOneUnit()
+    {
+        _h.Systemd.Running["display-manager.service"] = [];
+        _executor.Apply("a", null, "prepare begin", [new StopUnitsStep(_h.Systemd, "gpu.stopUnits", ["display-manager.service"])], undoStaleFirst: true, Fixtures.Log);
+        Prepare("b", "display-manager.service");
+        _executor.Release("a", Fixtures.Log).ShouldBeEmpty();
+        _h.Systemd.Running.ShouldBeEmpty();
+        _executor.Release("b", Fixtures.Log).ShouldBeEmpty();
+        _h.Systemd.Running.Keys.ShouldBe(["display-manager.service"]);
+    }
+
+    [Fact]
+    public void AUnitThatFailsToStopFailsTheEventNamingItAndStartsAgainWhatWasStopped()
+    {
+        _h.Systemd.Running["a.service"] = [];
+        _h.Systemd.Running["b.service"] = [];
+        _h.Systemd.FailOn = "stop b.service";
+        var e = Should.Throw<StepFailedException>(() => Prepare("vm", "a.service", "b.service"));
+        e.Message.ShouldContain("services.stop");
+        e.Message.ShouldContain("b.service");
+        e.Message.ShouldNotContain("\n");
+        _h.Systemd.Calls.ShouldBe(["stop a.service", "stop b.service", "start a.service"]);
+        _h.Systemd.Running.Keys.Order().ShouldBe(["a.service", "b.service"]);
+        _h.Store.Load("vm").ShouldBeNull();
+    }
+
+    [Fact]
+    public void ReleaseDescribesTheStartsItWouldMake()
+    {
+        _h.Systemd.Running["a.service"] = [];
+        Prepare("vm", "a.service", "b.service");
+        new StopUnitsHandler(_h.Systemd).DescribeUndo(_h.Store.Load("vm")!.Steps.Single())
+            .ShouldBe(["StartUnit(a.service) unless another running domain holds it stopped"]);
+    }
+
+    [Theory]
+    [InlineData("""{ "services": { "stop": [] } }""", "$.services", "no service to stop")]
+    [InlineData("""{ "services": {} }""", "$.services", "no service to stop")]
+    [InlineData("""{ "services": { "stop": ["syncthing"] } }""", "$.services.stop[0]", "expected a systemd unit name like \"display-manager.service\", got \"syncthing\"")]
+    [InlineData("""{ "services": { "stop": ["a.service", "a.service"] } }""", "$.services", "names a unit twice")]
+    [InlineData("""{ "services": { "stop": ["a.service"], "at": "later" } }""", "$.services.at", "got \"later\"")]
+    [InlineData("""{ "services": { "stop": ["a.service"], "start": ["b.service"] } }""", "$.services.start", "unknown key \"start\"")]
+    public void BadServicesRulesAreRefusedNamingPathAndValue(string json, string path, string message)
+    {
+        var error = RuleDir.SingleError(json);
+        error.Path.ShouldBe(path);
+        error.Message.ShouldContain(message);
+    }
+}
