@@ -36,9 +36,9 @@ eventually() {
 # Every virsh call is bounded so a stuck libvirtd fails the scenario instead of hanging the guest.
 virsh() { timeout "${E2E_VIRSH_TIMEOUT:-180}" /usr/bin/virsh -c qemu:///system "$@"; }
 
-# domain_xml NAME [mem_mib] [extra-xml] : a tiny diskless domain with no network, video or balloon.
+# domain_xml NAME [mem_mib] [extra-xml] [devices-xml] : a tiny diskless domain with no network, video or balloon.
 domain_xml() {
-  local name=$1 mem=${2:-64} extra=${3:-}
+  local name=$1 mem=${2:-64} extra=${3:-} devices=${4:-}
   cat <<XML
 <domain type='qemu'>
   <name>$name</name>
@@ -49,6 +49,7 @@ domain_xml() {
   <devices>
     <video><model type='none'/></video>
     <memballoon model='none'/>
+    $devices
   </devices>
 </domain>
 XML

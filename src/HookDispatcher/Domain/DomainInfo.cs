@@ -24,7 +24,17 @@ internal sealed record DomainInfo(
 
     /// <summary>Each vCPU's, the emulator's and each iothread's pins and the guest topology (hookctl pin, doctor).</summary>
     public DomainPins Pins { get; init; } = DomainPins.None;
+
+    /// <summary>Each <c>&lt;shmem&gt;</c> device (Looking Glass's IVSHMEM).</summary>
+    public IReadOnlyList<SharedMemoryDevice> SharedMemory { get; init; } = [];
 }
+
+/// <summary>
+/// A <c>&lt;shmem name&gt;</c> device. formatdomain ("Shared memory device"): the model defaults to ivshmem-plain,
+/// which libvirt backs with <c>/dev/shm/&lt;name&gt;</c>; a <c>&lt;server&gt;</c> makes it ivshmem-doorbell
+/// (an ivshmem server's socket, no file). SizeBytes null: no <c>&lt;size&gt;</c> (libvirt's default, 4 MiB).
+/// </summary>
+internal sealed record SharedMemoryDevice(string Name, string Model, ulong? SizeBytes, bool HasServer);
 
 /// <summary>One <c>&lt;memoryBacking&gt;&lt;hugepages&gt;&lt;page size unit nodeset/&gt;</c> entry.</summary>
 internal sealed record HugepageBacking(ulong PageSizeBytes, CpuSet? Nodeset);

@@ -20,16 +20,31 @@ internal sealed class Locator(string sourceName)
         throw Fail(element, $"<{element.Name}> has no '{attribute}' attribute");
 
     /// <summary>A libvirt scaled integer: the value with the element's <c>unit</c> attribute (default KiB).</summary>
-    public ulong Size(XElement element, string value, string what)
+    public ulong Size(XElement element, string value, string what, string? defaultUnit = null)
     {
         var unit = element.Attribute("unit");
         if (!ByteSize.TryUnitMultiplier(unit?.Value, out _))
         {
             throw Fail(unit!, $"{what} unit '{unit!.Value}' is not a libvirt unit (b, KiB, KB, MiB, MB, GiB, GB, …)");
         }
-        return ByteSize.TryScale(value, unit?.Value, out var bytes)
+        return ByteSize.TryScale(value, unit?.Value ?? defaultUnit, out var bytes)
             ? bytes
-            : throw Fail(element, $"{what} size '{value}' {unit?.Value ?? "KiB"} is not a whole number of bytes below 2^64");
+            : throw Fail(element, $"{what} size '{value}' {unit?.Value ?? defaultUnit ?? "KiB"} is not a whole number of bytes below 2^64");
+    }
+
+    /// <summary>
+    /// A <c>&lt;shmem&gt;</c>: libvirt reads its <c>&lt;size&gt;</c> with a default unit of bytes
+    /// (virDomainParseScaledValue with scale 1), unlike <c>&lt;memory&gt;</c>'s KiB.
+    /// </summary>
+    public SharedMemoryDevice SharedMemory(XElement shmem)
+    {
+        var name = (string?)shmem.Attribute("name") ?? throw Fail(shmem, "<shmem> has no name");
+        var size = shmem.Element("size");
+        return new SharedMemoryDevice(
+            name,
+            (string?)shmem.Element("model")?.Attribute("type") ?? "ivshmem-plain",
+            size is null ? null : Size(size, size.Value, "<shmem><size>", defaultUnit: "b"),
+            shmem.Element("server") is not null);
     }
 
     public CpuSet Set(XAttribute attribute) =>

@@ -5,6 +5,7 @@ using HookDispatcher.Handlers.CpuIsolation;
 using HookDispatcher.Handlers.Gpu;
 using HookDispatcher.Handlers.Hugepages;
 using HookDispatcher.Handlers.Scripts;
+using HookDispatcher.Handlers.LookingGlass;
 using HookDispatcher.Handlers.SleepInhibitor;
 using HookDispatcher.Handlers.Units;
 using HookDispatcher.Host;
@@ -40,6 +41,7 @@ internal sealed class Services
             // First: a service that holds the GPU (nvidia-persistenced) or memory is stopped before the rest acts.
             new StopUnitsHandler(Systemd),
             new HugepagesHandler(),
+            new LookingGlassHandler(fs => new OwnedFiles(fs)),
             new SleepInhibitorHandler(Systemd, BinaryPath, config.SystemBus, TimeSpan.FromSeconds(10)),
             new GpuHandler(Systemd, new GpuOptions(Modules, new FramebufferConsole(Fs), GpuTimeout, GpuTimeout)),
             new CpuIsolationHandler(Systemd),

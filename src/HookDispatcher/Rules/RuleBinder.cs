@@ -13,7 +13,7 @@ internal static class RuleBinder
     public static RuleSet Bind(RuleNode root, IReadOnlyList<string> sources, List<RuleError> errors)
     {
         var top = new RuleObjectReader(
-            root, RulePath.Root, errors, "gpu", "hugepages", "cpuIsolation", "sleepInhibitor", "cpuGovernor", "services", "scripts", "scriptsDir");
+            root, RulePath.Root, errors, "gpu", "hugepages", "cpuIsolation", "sleepInhibitor", "cpuGovernor", "services", "lookingGlass", "scripts", "scriptsDir");
         return new RuleSet(
             sources,
             Gpu(top.Section("gpu", "devices", "fromDomainXml", "wholeIommuGroup", "driver", "singleGpu", "at", "bindManaged")),
@@ -24,6 +24,7 @@ internal static class RuleBinder
             CpuGovernor(top.Section("cpuGovernor", "governor", "cpus", "epp", "at")))
         {
             Services = Services(top.Section("services", "stop", "at")),
+            LookingGlass = LookingGlass(top.Section("lookingGlass", "device", "sizeMiB", "owner", "group", "mode", "width", "height", "hdr", "at")),
             Scripts = ScriptRuleBinder.Scripts(root, errors),
             ScriptsDir = ScriptRuleBinder.ScriptsDir(root, errors),
         };
@@ -90,6 +91,28 @@ internal static class RuleBinder
             governor.Get<CpuSet?>("cpus", null, RuleValues.AutoOrCpuList),
             governor.Node.Member("epp") is null ? null : governor.Get("epp", "", RuleValues.SysfsWord),
             governor.Get("at", Stage.Prepare, RuleValues.Stage));
+
+    private static LookingGlassRule? LookingGlass(RuleObjectReader? glass)
+    {
+        if (glass is null)
+        {
+            return null;
+        }
+        if (glass.Node.Member("owner") is null)
+        {
+            glass.Error("no \"owner\": the desktop user who runs the Looking Glass client, e.g. \"alice\"");
+        }
+        return new LookingGlassRule(
+            glass.Get("device", LookingGlassDevice.Shm, RuleValues.LookingGlassDevice),
+            glass.Get<ulong?>("sizeMiB", null, RuleValues.SizeMiB),
+            glass.Get("owner", "root", RuleValues.AccountName),
+            glass.Get("group", "kvm", RuleValues.AccountName),
+            glass.Get("mode", 0b110_110_000u, RuleValues.FileMode),
+            (int)glass.Get("width", 1920L, RuleValues.Integer(1, 16384)),
+            (int)glass.Get("height", 1080L, RuleValues.Integer(1, 16384)),
+            glass.Get("hdr", false, RuleValues.Bool),
+            glass.Get("at", Stage.Prepare, RuleValues.StageBeforeQemu));
+    }
 
     private static ServicesRule? Services(RuleObjectReader? services)
     {

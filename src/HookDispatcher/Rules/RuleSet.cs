@@ -33,6 +33,9 @@ internal sealed record RuleSet(
     /// <summary>Host services stopped while the VM runs (section <c>services</c>), or null.</summary>
     public ServicesRule? Services { get; init; }
 
+    /// <summary>Looking Glass shared memory (section <c>lookingGlass</c>), or null.</summary>
+    public LookingGlassRule? LookingGlass { get; init; }
+
     /// <summary>A VFIO-Tools tree (<c>qemu.d/&lt;vm&gt;</c>) run as-is, or null.</summary>
     public string? ScriptsDir { get; init; }
 }
@@ -52,6 +55,17 @@ internal sealed record CpuIsolationRule(CpuSet? HostCpus, IReadOnlyList<string> 
 
 /// <summary>Cpus null means "auto" (the CPUs the vCPUs are pinned to); Epp null leaves energy_performance_preference alone.</summary>
 internal sealed record CpuGovernorRule(string Governor, CpuSet? Cpus, string? Epp, Stage At);
+
+/// <summary>Where Looking Glass's frames go: the KVMFR module's /dev/kvmfr0 or a /dev/shm file.</summary>
+internal enum LookingGlassDevice
+{
+    Shm,
+    Kvmfr,
+}
+
+/// <summary>SizeMiB null means "auto" (from Width, Height and Hdr).</summary>
+internal sealed record LookingGlassRule(
+    LookingGlassDevice Device, ulong? SizeMiB, string Owner, string Group, uint Mode, int Width, int Height, bool Hdr, Stage At);
 
 /// <summary>Units to stop at <paramref name="At"/> (only those active) and start again at release, in reverse order.</summary>
 internal sealed record ServicesRule(IReadOnlyList<string> Stop, Stage At);

@@ -1,0 +1,51 @@
+using System.Globalization;
+using HookDispatcher.Engine;
+using HookDispatcher.Host;
+
+namespace HookDispatcher.Handlers.LookingGlass;
+
+/// <summary>
+/// Creates <c>/dev/shm/&lt;name&gt;</c> with the client user's owner, group, mode and size before QEMU opens it, or
+/// re-owns a file that is already there (QEMU left it, or the user made it). Record data: <c>path</c>;
+/// <c>created</c> "true" when this step made it (release removes it); <c>found</c> "uid:gid:mode" of a file that was
+/// there (release gives it back those).
+/// </summary>
+internal sealed class ShmFileStep(OwnedFiles files, string path, FileOwner owner, string ownerNames, long size, string from) : Step
+{
+    public override string Id => "lookingGlass.shm";
+
+    public override string Kind => LookingGlassHandler.KindName;
+
+    public override string Summary => FormattableString.Invariant($"shared memory {path} for {ownerNames}, {size >> 20} MiB");
+
+    public override IReadOnlyList<string> Actions =>
+    [
+        FormattableString.Invariant($"create {path} ({size >> 20} MiB, for {from}), owner {ownerNames} ({owner.Uid}:{owner.Gid}), mode {LookingGlassHandler.Octal(owner.Mode)}; if it exists, give it that owner and mode"),
+        "at release: remove it if created here, else give back the owner and mode found",
+    ];
+
+    public override void Apply(StepScope scope)
+    {
+        var found = files.Stat(path);
+        if (found is null)
+        {
+            scope.Intent(new Dictionary<string, string> { ["path"] = path, ["created"] = "true" });
+            files.Create(path, owner, size);
+        }
+        else
+        {
+            scope.Intent(new Dictionary<string, string> { ["path"] = path, ["found"] = FormatOwner(found) });
+            files.SetOwner(path, owner);
+        }
+        scope.Done();
+    }
+
+    public static string FormatOwner(FileOwner owner) =>
+        FormattableString.Invariant($"{owner.Uid}:{owner.Gid}:{LookingGlassHandler.Octal(owner.Mode)}");
+
+    public static FileOwner ParseOwner(string text)
+    {
+        var parts = text.Split(':');
+        return new FileOwner(uint.Parse(parts[0], CultureInfo.InvariantCulture), uint.Parse(parts[1], CultureInfo.InvariantCulture), Convert.ToUInt32(parts[2], 8));
+    }
+}
