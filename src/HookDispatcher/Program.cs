@@ -1,5 +1,6 @@
 using HookDispatcher.Cli;
 using HookDispatcher.Hook;
+using HookDispatcher.Host;
 
 namespace HookDispatcher;
 
@@ -11,6 +12,11 @@ internal static class Program
         if (Path.GetFileName(Environment.GetCommandLineArgs()[0]) == "qemu")
         {
             return HookEntry.Run(args, configPath: null);
+        }
+        if (args is [ChildDriverWrites.Command, var path, var value])
+        {
+            // The hook's own child for a driver-core write it must be able to abandon (Host/DriverWrites.cs).
+            return ChildDriverWrites.Run(path, value, Console.Error);
         }
         if (args is ["hook", .. var hookArgs])
         {

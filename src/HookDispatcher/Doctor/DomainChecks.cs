@@ -13,7 +13,6 @@ namespace HookDispatcher.Doctor;
 internal static class DomainChecks
 {
     public const string XmlDir = "/etc/libvirt/qemu";
-    private static readonly string[] GpuDevices = ["/dev/nvidia", "/dev/dri/"];
 
     public static IEnumerable<DoctorCheck> Run(IHostFs fs, string domain, RuleSet? rules, string? xmlFile)
     {
@@ -141,7 +140,7 @@ internal static class DomainChecks
 
     private static DoctorCheck Holders(IHostFs fs, string area)
     {
-        var holders = ProcScan.Holders(fs, GpuDevices);
+        var holders = ProcScan.GpuUsers(fs);
         if (holders.Count == 0)
         {
             return DoctorCheck.Pass(area, "GPU users", "no process holds /dev/nvidia* or /dev/dri/*");

@@ -43,7 +43,9 @@ internal sealed class Services
             new HugepagesHandler(),
             new LookingGlassHandler(fs => new OwnedFiles(fs)),
             new SleepInhibitorHandler(Systemd, BinaryPath, config.SystemBus, TimeSpan.FromSeconds(10)),
-            new GpuHandler(Systemd, new GpuOptions(Modules, new FramebufferConsole(Fs), GpuTimeout, GpuTimeout)),
+            // A test's host model is seen only by this process; the real sysfs (or a copied tree) by a child too.
+            new GpuHandler(Systemd, new GpuOptions(Modules, new FramebufferConsole(Fs), GpuTimeout, GpuTimeout,
+                fs is null ? new ChildDriverWrites(BinaryPath) : null)),
             new CpuIsolationHandler(Systemd),
             .. CpuIsolationHandler.KernelFileHandlers(),
             new CpuGovernorHandler(),

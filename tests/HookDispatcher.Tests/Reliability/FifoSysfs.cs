@@ -149,7 +149,9 @@ internal sealed class FifoSysfs : IDisposable
 
     private bool ServeWriter()
     {
-        if (Pid == 0 || BlockedOpeningForWrite(Pid) is not { } fifo || !_attributes.TryGetValue(fifo, out var path))
+        // The hook writes the driver core's files (unbind, bind, drivers_probe) from a child it can abandon.
+        if (Pid == 0 || Family(Pid).Select(BlockedOpeningForWrite).FirstOrDefault(f => f is not null) is not { } fifo
+            || !_attributes.TryGetValue(fifo, out var path))
         {
             return false;
         }
@@ -216,6 +218,44 @@ internal sealed class FifoSysfs : IDisposable
             Close(fd);
         }
         return text.ToString();
+    }
+
+    /// <summary>The process and its descendants (from /proc/PID/task/TID/children).</summary>
+    internal static IEnumerable<int> Family(int pid)
+    {
+        yield return pid;
+        string[] tasks;
+        try
+        {
+            tasks = Directory.GetDirectories($"/proc/{pid}/task");
+        }
+        catch (IOException)
+        {
+            yield break;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            yield break;
+        }
+        foreach (var task in tasks)
+        {
+            string children;
+            try
+            {
+                children = File.ReadAllText(Path.Join(task, "children"));
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+            foreach (var child in children.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            {
+                foreach (var descendant in Family(int.Parse(child, CultureInfo.InvariantCulture)))
+                {
+                    yield return descendant;
+                }
+            }
+        }
     }
 
     /// <summary>The file the process is asleep opening for writing (openat, O_WRONLY, no O_CREAT), or null.</summary>

@@ -73,6 +73,20 @@ internal sealed class SimPciHost : IHostFs, IKernelModules, IFramebufferConsole
 
     private int _writeCount;
 
+    /// <summary>
+    /// <see cref="Standard"/> for a single-GPU handover: vfio_pci loaded, the passthrough GPU is the boot GPU, bochs
+    /// held by the frame-buffer console and an EFI framebuffer bound.
+    /// </summary>
+    public static SimPciHost SingleGpu()
+    {
+        var host = Standard();
+        host.Modules["vfio_pci"].Loaded = true;
+        host.Modules["bochs"].HeldByConsole = true;
+        host.Devices["0000:01:00.0"].BootVga = true;
+        host.Framebuffer = ("efi-framebuffer.0", "efi-framebuffer", true);
+        return host;
+    }
+
     /// <summary>A host with a passthrough GPU + audio behind a bridge in group 5, a boot GPU, an NVMe and a NIC.</summary>
     public static SimPciHost Standard()
     {

@@ -88,11 +88,11 @@ internal sealed class BindDeviceStep(GpuDevice device, string driver, GpuOptions
             }
             if (current is not null)
             {
-                fs.WriteText(PciSysfs.Unbind(current), address.ToString());
+                Unbind(scope.Context, options, address, current);
             }
             // driver_override alone does not unbind; it makes the next probe pick our driver and no other.
             fs.WriteText(PciSysfs.DriverOverride(address), driver);
-            fs.WriteText(PciSysfs.Bind(driver), address.ToString());
+            DriverWrite(scope.Context, options, PciSysfs.Bind(driver), address, $"binding {address} to {driver}");
             Expect(PciSysfs.WaitFor(() => PciSysfs.Driver(fs, address) == driver, options.BindTimeout),
                 $"{address} is on {PciSysfs.Driver(fs, address) ?? "no driver"} after binding it to {driver}");
         }
@@ -131,7 +131,7 @@ internal sealed class BindDeviceStep(GpuDevice device, string driver, GpuOptions
         var current = PciSysfs.Driver(fs, address);
         if (current == driver && host != driver)
         {
-            fs.WriteText(PciSysfs.Unbind(driver), address.ToString());
+            Unbind(context, options, address, driver);
             current = null;
         }
         var wanted = record.Get("override") is { Length: > 0 } o ? o : null;
@@ -154,7 +154,8 @@ internal sealed class BindDeviceStep(GpuDevice device, string driver, GpuOptions
             context.Log.Information("{Driver:l} is not loaded; {Address:l} is bound when its module is loaded again", host, address.ToString());
             return;
         }
-        fs.WriteText(host is null ? PciSysfs.DriversProbe : PciSysfs.Bind(host), address.ToString());
+        DriverWrite(context, options, host is null ? PciSysfs.DriversProbe : PciSysfs.Bind(host), address,
+            host is null ? $"probing {address}" : $"binding {address} back to {host}");
         if (host is not null && !PciSysfs.WaitFor(() => PciSysfs.Driver(fs, address) == host, options.BindTimeout))
         {
             throw new InvalidOperationException($"{address} is on {PciSysfs.Driver(fs, address) ?? "no driver"} after binding it back to {host}");
@@ -171,6 +172,41 @@ internal sealed class BindDeviceStep(GpuDevice device, string driver, GpuOptions
             $"write {(record.Get("override") is { Length: > 0 } o ? o : "\"\\n\"")} to {PciSysfs.Devices}/{address}/driver_override",
             host.Length > 0 ? $"write {address} to {PciSysfs.Bind(host)} and check the driver link" : $"write {address} to {PciSysfs.DriversProbe}",
         ];
+    }
+
+    /// <summary>
+    /// Takes the function off <paramref name="from"/>, bounded: a remove() that waits for the driver's users (nvidia
+    /// for every open /dev/nvidia*, vfio-pci for QEMU) fails the step naming the processes that hold a GPU's files.
+    /// </summary>
+    private static void Unbind(ExecContext context, GpuOptions options, PciAddress address, string from)
+    {
+        try
+        {
+            options.DriverWrites.Write(context.Fs, PciSysfs.Unbind(from), address.ToString(), options.BindTimeout);
+        }
+        catch (TimeoutException)
+        {
+            var users = ProcScan.GpuUsers(context.Fs);
+            throw new InvalidOperationException(FormattableString.Invariant(
+                $"unbinding {address} from {from} did not return within {options.BindTimeout.TotalSeconds:0.#} s (the driver waits for its users to let go): ") +
+                (users.Count > 0
+                    ? $"{ProcScan.Describe(users)}; stop them and start the VM again"
+                    : "no process holds /dev/nvidia* or /dev/dri/*; see the kernel log (journalctl -k)"));
+        }
+    }
+
+    /// <summary>A bind or probe write: the driver's probe() runs in it, bounded like an unbind.</summary>
+    private static void DriverWrite(ExecContext context, GpuOptions options, string path, PciAddress address, string what)
+    {
+        try
+        {
+            options.DriverWrites.Write(context.Fs, path, address.ToString(), options.BindTimeout);
+        }
+        catch (TimeoutException)
+        {
+            throw new InvalidOperationException(FormattableString.Invariant(
+                $"{what} did not return within {options.BindTimeout.TotalSeconds:0.#} s ({path}); see the kernel log (journalctl -k)"));
+        }
     }
 
     private static bool IsVfio(string driver) => driver == "vfio-pci";

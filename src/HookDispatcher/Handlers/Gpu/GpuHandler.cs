@@ -31,6 +31,7 @@ internal sealed class GpuHandler(ISystemd systemd, GpuOptions options) : IHandle
             {
                 steps.Add(new StopUnitsStep(systemd, "gpu.stopUnits", single.StopUnits));
             }
+            steps.Add(new GpuUsersStep(options.UnloadTimeout));
             if (single.UnbindVtConsoles)
             {
                 steps.Add(new VtConsolesStep(context.Fs));

@@ -15,12 +15,13 @@ internal sealed class GpuHarness : IDisposable
     private readonly TempDir _dir = new();
 
     /// <param name="fs">What the handler sees instead of <paramref name="host"/> (a wrapper that bends its behaviour).</param>
-    public GpuHarness(SimPciHost? host = null, IHostFs? fs = null)
+    /// <param name="writes">The driver-core writer (unbind, bind, probe); null: through <paramref name="fs"/>.</param>
+    public GpuHarness(SimPciHost? host = null, IHostFs? fs = null, IDriverWrites? writes = null)
     {
         Host = host ?? SimPciHost.Standard();
         Fs = fs ?? Host;
         Store = new StateStore(_dir.Join("state"));
-        Handlers = [new GpuHandler(Systemd, new GpuOptions(Host, Host, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(300))), new StopUnitsHandler(Systemd)];
+        Handlers = [new GpuHandler(Systemd, new GpuOptions(Host, Host, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(300), writes)), new StopUnitsHandler(Systemd)];
         Executor = new Executor(Fs, Store, Handlers, TimeSpan.FromSeconds(5));
     }
 

@@ -8,16 +8,6 @@ namespace HookDispatcher.Tests.Handlers.Gpu;
 /// <summary>A failure at any point of prepare leaves the simulated host exactly as it was found.</summary>
 public sealed class GpuRollbackTests
 {
-    private static SimPciHost SingleGpuHost()
-    {
-        var host = SimPciHost.Standard();
-        host.Modules["vfio_pci"].Loaded = true;
-        host.Modules["bochs"].HeldByConsole = true;
-        host.Devices["0000:01:00.0"].BootVga = true;
-        host.Framebuffer = ("efi-framebuffer.0", "efi-framebuffer", true);
-        return host;
-    }
-
     private static HookDispatcher.Rules.GpuRule SingleGpuRule() =>
         GpuHarness.Rule(single: GpuHarness.Single(units: ["display-manager.service"], modules: ["bochs"]));
 
@@ -25,7 +15,7 @@ public sealed class GpuRollbackTests
     public void EveryFailingWriteIsRolledBackToTheHostAsFound()
     {
         int writes;
-        using (var h = new GpuHarness(SingleGpuHost()))
+        using (var h = new GpuHarness(SimPciHost.SingleGpu()))
         {
             h.Prepare(SingleGpuRule());
             writes = h.Host.Writes.Count;
@@ -33,7 +23,7 @@ public sealed class GpuRollbackTests
         writes.ShouldBeGreaterThan(6);
         for (var n = 0; n < writes; n++)
         {
-            using var h = new GpuHarness(SingleGpuHost());
+            using var h = new GpuHarness(SimPciHost.SingleGpu());
             h.Systemd.Running["display-manager.service"] = [];
             var before = h.Host.Snapshot();
             h.Host.FailWriteNumber = n;

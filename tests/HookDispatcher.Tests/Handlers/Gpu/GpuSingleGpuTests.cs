@@ -25,7 +25,7 @@ public sealed class GpuSingleGpuTests
     {
         using var h = Harness();
         h.Plan(Rule("bochs")).Select(s => s.Id).ShouldBe(
-            ["gpu.stopUnits", "gpu.vtconsoles", "gpu.framebuffer", "gpu.bind.0000:01:00.1", "gpu.unload.bochs", "gpu.bind.0000:01:00.0"]);
+            ["gpu.stopUnits", "gpu.users", "gpu.vtconsoles", "gpu.framebuffer", "gpu.bind.0000:01:00.1", "gpu.unload.bochs", "gpu.bind.0000:01:00.0"]);
         h.Prepare(Rule("bochs"));
         h.Systemd.Calls.ShouldBe(["stop display-manager.service"]);
         h.Host.Writes.Take(2).ShouldBe([("/sys/class/vtconsole/vtcon1/bind", "0"), ("/sys/bus/platform/drivers/efi-framebuffer/unbind", "efi-framebuffer.0")]);

@@ -1,11 +1,20 @@
 using System.Globalization;
-using HookDispatcher.Host;
 
-namespace HookDispatcher.Doctor;
+namespace HookDispatcher.Host;
 
 /// <summary>Read-only walks over /proc: processes by name, their start time, and the device files they hold open.</summary>
 internal static class ProcScan
 {
+    /// <summary>The device files of a GPU driver's users: nvidia's /dev/nvidia* and DRM's /dev/dri/* nodes.</summary>
+    public static readonly IReadOnlyList<string> GpuDeviceFiles = ["/dev/nvidia", "/dev/dri/"];
+
+    /// <summary>The processes holding a GPU's device files open (see <see cref="GpuDeviceFiles"/>).</summary>
+    public static IReadOnlyList<(int Pid, string Comm, string Path)> GpuUsers(IHostFs fs) => Holders(fs, GpuDeviceFiles);
+
+    /// <summary>"Xorg (pid 1234) holds /dev/dri/card0, nvidia-smi (pid 99) holds /dev/nvidiactl" for one line.</summary>
+    public static string Describe(IEnumerable<(int Pid, string Comm, string Path)> holders) =>
+        string.Join(", ", holders.Select(h => $"{h.Comm} (pid {h.Pid}) holds {h.Path}"));
+
     /// <summary>USER_HZ: /proc/&lt;pid&gt;/stat counts start times in these ticks on every Linux architecture we run on.</summary>
     private const double TicksPerSecond = 100;
 
