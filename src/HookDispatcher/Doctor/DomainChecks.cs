@@ -37,6 +37,7 @@ internal static class DomainChecks
             checks.Add(DoctorCheck.Warning(area, "rules", "no rule file: the hook leaves this domain alone", $"write {domain}.json in the rules directory"));
         }
         checks.AddRange(Devices(fs, area, info, rules?.Gpu));
+        checks.AddRange(Resets(fs, area, info, rules?.Gpu));
         if (rules?.Gpu?.SingleGpu is not null)
         {
             checks.Add(Holders(fs, area));
@@ -124,6 +125,52 @@ internal static class DomainChecks
         }
         var vga = PciSysfs.IsBootVga(fs, address) ? ", boot GPU" : "";
         return $"{address} {cls}, driver {PciSysfs.Driver(fs, address) ?? "none"}{vga}";
+    }
+
+    /// <summary>
+    /// How each display function the domain takes can be reset (what reset_method lists), and for an AMD card that
+    /// needs vendor-reset whether the module is loaded and the rule selects its method.
+    /// </summary>
+    private static IEnumerable<DoctorCheck> Resets(IHostFs fs, string area, DomainInfo info, GpuRule? gpu)
+    {
+        var checks = new List<DoctorCheck>();
+        foreach (var address in info.Hostdevs.Select(h => h.Address).Concat(gpu?.Devices ?? []).Distinct())
+        {
+            try
+            {
+                if (!fs.Exists(PciSysfs.Device(address)) || !PciSysfs.IsDisplay(PciSysfs.Class(fs, address)))
+                {
+                    continue;
+                }
+                var name = $"reset {address}";
+                var methods = PciSysfs.ResetMethods(fs, address) is { } list ? string.Join(' ', list) : null;
+                var value = methods is null ? "no reset method (no reset_method file)" : $"reset methods: {methods}";
+                var family = PciSysfs.Ids(fs, address) is { } ids ? VendorReset.Family(ids.Vendor, ids.Device) : null;
+                if (family is null)
+                {
+                    checks.Add(DoctorCheck.Pass(area, name, value));
+                }
+                else if (!fs.Exists($"/sys/module/{VendorReset.Module}"))
+                {
+                    checks.Add(DoctorCheck.Warning(area, name, $"{value}; an AMD {family} does not reset between VMs without vendor-reset, which is not loaded",
+                        "install vendor-reset (its dkms package), load it at boot (/etc/modules-load.d) and set \"resetMethod\": \"device_specific\" and \"recover\": \"removeRescan\" in the gpu rule"));
+                }
+                else if (gpu?.ResetMethod?.StartsWith("device_specific", StringComparison.Ordinal) != true)
+                {
+                    checks.Add(DoctorCheck.Warning(area, name, $"{value}; vendor-reset is loaded for this AMD {family} but the rule does not select it",
+                        "set \"resetMethod\": \"device_specific\" in the gpu rule (the kernel may otherwise pick the bus reset first)"));
+                }
+                else
+                {
+                    checks.Add(DoctorCheck.Pass(area, name, $"{value}; vendor-reset is loaded for this AMD {family}"));
+                }
+            }
+            catch (HostIoException e)
+            {
+                checks.Add(DoctorCheck.Failure(area, $"reset {address}", e.Message, "check the address (lspci -D)"));
+            }
+        }
+        return checks;
     }
 
     private static bool IsBridge(IHostFs fs, PciAddress address)

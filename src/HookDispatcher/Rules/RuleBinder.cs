@@ -16,7 +16,7 @@ internal static class RuleBinder
             root, RulePath.Root, errors, "gpu", "hugepages", "cpuIsolation", "sleepInhibitor", "cpuGovernor", "services", "lookingGlass", "scripts", "scriptsDir");
         return new RuleSet(
             sources,
-            Gpu(top.Section("gpu", "devices", "fromDomainXml", "wholeIommuGroup", "driver", "singleGpu", "at", "bindManaged")),
+            Gpu(top.Section("gpu", "devices", "fromDomainXml", "wholeIommuGroup", "driver", "singleGpu", "at", "bindManaged", "resetMethod", "recover")),
             Hugepages(top.Section(
                 "hugepages", "pageSize", "count", "node", "dropCaches", "compactMemory", "attempts", "at")),
             CpuIsolation(top.Section("cpuIsolation", "hostCpus", "units", "at", "irqs", "workqueues")),
@@ -44,7 +44,11 @@ internal static class RuleBinder
             SingleGpu(gpu.Section(
                 "singleGpu", "stopUnits", "unbindVtConsoles", "unbindEfiFramebuffer", "unloadModules")),
             gpu.Get("at", Stage.Prepare, RuleValues.StageBeforeQemu),
-            gpu.Get("bindManaged", false, RuleValues.Bool));
+            gpu.Get("bindManaged", false, RuleValues.Bool))
+        {
+            ResetMethod = gpu.Get<string?>("resetMethod", null, RuleValues.ResetMethod),
+            Recover = gpu.Get("recover", GpuRecovery.None, RuleValues.GpuRecovery),
+        };
         // Only when the file really lists nothing: a bad "devices" or "fromDomainXml" already has its own error.
         var devices = gpu.Node.Member("devices")?.Value;
         var fromXml = gpu.Node.Member("fromDomainXml")?.Value;

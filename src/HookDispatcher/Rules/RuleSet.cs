@@ -79,7 +79,22 @@ internal sealed record GpuRule(
     string Driver,
     SingleGpuRule? SingleGpu,
     Stage At,
-    bool BindManaged = false);
+    bool BindManaged = false)
+{
+    /// <summary>The reset method(s) written to each display function's <c>reset_method</c> while the VM runs; null: left alone.</summary>
+    public string? ResetMethod { get; init; }
+
+    /// <summary>What release does when a function will not go back to its host driver.</summary>
+    public GpuRecovery Recover { get; init; }
+}
+
+internal enum GpuRecovery
+{
+    None,
+
+    /// <summary>Remove the function and rescan its bus, then bind it to its recorded driver (issue 24's AMD reset bug).</summary>
+    RemoveRescan,
+}
 
 internal sealed record SingleGpuRule(
     IReadOnlyList<string> StopUnits,

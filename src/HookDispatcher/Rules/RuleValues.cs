@@ -164,6 +164,28 @@ internal static partial class RuleValues
     public static string? ModuleName(RuleNode node, out string value) =>
         Matching(node, ModulePattern(), "a kernel module name like \"nvidia_drm\"", out value);
 
+    /// <summary>
+    /// The kernel's PCI reset method names (drivers/pci/pci.c, pci_reset_fn_methods), one or a space-separated list
+    /// in order of preference, as <c>reset_method</c> takes them (Documentation/ABI/testing/sysfs-bus-pci). Whether
+    /// the device offers them is checked at planning, against what its <c>reset_method</c> lists.
+    /// </summary>
+    public static string? ResetMethod(RuleNode node, out string? value)
+    {
+        value = null;
+        var names = node.Kind == RuleNodeKind.String ? node.Text.Split(' ', StringSplitOptions.RemoveEmptyEntries) : [];
+        if (names.Length == 0 || names.Any(n => !ResetMethodNames.Contains(n, StringComparer.Ordinal)) || names.Distinct(StringComparer.Ordinal).Count() != names.Length)
+        {
+            return Expected("a PCI reset method (" + string.Join(", ", ResetMethodNames.Select(RuleNode.Quote)) + "), or several separated by spaces", node);
+        }
+        value = string.Join(' ', names);
+        return null;
+    }
+
+    public static readonly string[] ResetMethodNames = ["device_specific", "acpi", "flr", "af_flr", "pm", "bus", "cxl_bus"];
+
+    public static string? GpuRecovery(RuleNode node, out GpuRecovery value) =>
+        Choice(node, out value, ("removeRescan", Rules.GpuRecovery.RemoveRescan));
+
     /// <summary>logind's "what": a colon-separated list of lock kinds.</summary>
     public static string? InhibitWhat(RuleNode node, out string value)
     {
@@ -191,7 +213,7 @@ internal static partial class RuleValues
         }
         value = options[0].Value;
         var names = options.Select(o => RuleNode.Quote(o.Name)).ToArray();
-        return Expected($"{string.Join(", ", names[..^1])} or {names[^1]}", node);
+        return Expected(names.Length == 1 ? names[0] : $"{string.Join(", ", names[..^1])} or {names[^1]}", node);
     }
 
     private static string? Matching(RuleNode node, Regex pattern, string what, out string value)

@@ -153,6 +153,30 @@ public sealed class DoctorCommandTests
     }
 
     [Fact]
+    public void EachGpuFunctionsResetMethodsAreShownAndAnAmdCardThatNeedsVendorResetIsNamed()
+    {
+        using var host = new SimHostCopy();
+        Line(Run("--config", host.ConfigPath, "doctor", "win11").Out, "reset 0000:01:00.0").ShouldBe("  ok   reset 0000:01:00.0: reset methods: bus");
+
+        // A Radeon RX 5700 XT (Navi 10, 1002:731f): its bus reset leaves it dead until vendor-reset's method is used.
+        host.Write("sys/bus/pci/devices/0000:01:00.0/device", "0x731f\n");
+        var (code, output, _) = Run("--config", host.ConfigPath, "doctor", "win11");
+        Line(output, "reset 0000:01:00.0").ShouldBe("  warn reset 0000:01:00.0: reset methods: bus; an AMD Navi 10 does not reset between VMs without vendor-reset, which is not loaded");
+        output.ShouldContain("install vendor-reset (its dkms package)");
+
+        host.Write("sys/module/vendor_reset/refcnt", "0\n");
+        host.Write("sys/bus/pci/devices/0000:01:00.0/reset_method", "device_specific bus\n");
+        Line(Run("--config", host.ConfigPath, "doctor", "win11").Out, "reset 0000:01:00.0")
+            .ShouldBe("  warn reset 0000:01:00.0: reset methods: device_specific bus; vendor-reset is loaded for this AMD Navi 10 but the rule does not select it");
+
+        Directory.CreateDirectory(Path.Join(host.RulesDir, "win11.d"));
+        File.WriteAllText(Path.Join(host.RulesDir, "win11.d", "zz-reset.json"), """{ "gpu": { "resetMethod": "device_specific", "recover": "removeRescan" } }""");
+        Line(Run("--config", host.ConfigPath, "doctor", "win11").Out, "reset 0000:01:00.0")
+            .ShouldBe("  ok   reset 0000:01:00.0: reset methods: device_specific bus; vendor-reset is loaded for this AMD Navi 10");
+        code.ShouldBe(0);
+    }
+
+    [Fact]
     public void ProcessesHoldingTheGpuAreListedForASingleGpuHandover()
     {
         using var host = new SimHostCopy();

@@ -24,7 +24,24 @@ internal sealed class SimPciHost : IHostFs, IKernelModules, IFramebufferConsole
         public bool? BootVga { get; set; }
         /// <summary>A driver whose probe of this device fails, and how.</summary>
         public (string Driver, int Errno)? Refuses { get; set; }
+
+        /// <summary>The reset methods the function supports, in the kernel's order; null: no reset_method file.</summary>
+        public IReadOnlyList<string>? ResetMethods { get; set; }
+
+        /// <summary>The reset methods in force (what reset_method reads back); null: all of <see cref="ResetMethods"/>.</summary>
+        public string? ResetMethod { get; set; }
+
+        /// <summary>
+        /// Stuck after a VM, as an AMD card without a working reset: every probe fails with EIO until the function is
+        /// removed and found again by a rescan.
+        /// </summary>
+        public bool StuckUntilRemoved { get; set; }
+
+        public string ResetMethodsInForce => ResetMethod ?? string.Join(' ', ResetMethods ?? []);
     }
+
+    /// <summary>Functions removed through their <c>remove</c> file, found again by a rescan of their bus.</summary>
+    public Dictionary<string, Device> Removed { get; } = new(StringComparer.Ordinal);
 
     public sealed class Module(string name, params string[] drivers)
     {
@@ -120,7 +137,7 @@ internal sealed class SimPciHost : IHostFs, IKernelModules, IFramebufferConsole
     }
 
     public string Snapshot() => string.Join('\n',
-        Devices.Values.OrderBy(d => d.Address, StringComparer.Ordinal).Select(d => $"{d.Address} driver={d.Driver} override={d.Override}")
+        Devices.Values.OrderBy(d => d.Address, StringComparer.Ordinal).Select(d => $"{d.Address} driver={d.Driver} override={d.Override}" + (d.ResetMethods is null ? "" : $" reset={d.ResetMethodsInForce}"))
             .Concat(Consoles.Select((c, i) => $"vtcon{i} bound={c.Bound}"))
             .Concat(Framebuffer is { } fb ? [$"{fb.Device} bound={fb.Bound}"] : [])
             .Concat(Modules.Values.OrderBy(m => m.Name, StringComparer.Ordinal).Select(m => $"module {m.Name} loaded={m.Loaded}")));
@@ -139,7 +156,10 @@ internal sealed class SimPciHost : IHostFs, IKernelModules, IFramebufferConsole
             ["sys", "bus", "pci", "devices", var a] => Devices.ContainsKey(a),
             ["sys", "bus", "pci", "devices", var a, "boot_vga"] => Devices.TryGetValue(a, out var d) && d.BootVga is not null,
             ["sys", "bus", "pci", "devices", var a, "driver"] => Devices.TryGetValue(a, out var d) && d.Driver is not null,
-            ["sys", "bus", "pci", "devices", var a, "class" or "driver_override" or "iommu_group"] => Devices.ContainsKey(a),
+            ["sys", "bus", "pci", "devices", var a, "class" or "driver_override" or "iommu_group" or "remove"] => Devices.ContainsKey(a),
+            ["sys", "bus", "pci", "devices", var a, "reset_method"] => Devices.TryGetValue(a, out var d) && d.ResetMethods is not null,
+            ["sys", "bus", "pci", "rescan"] => true,
+            ["sys", "class", "pci_bus", var bus, "rescan"] => Devices.Keys.Concat(Removed.Keys).Any(a => a.StartsWith(bus + ":", StringComparison.Ordinal)),
             ["sys", "bus", "pci", "drivers", var drv, ..] => DriverLoaded(drv),
             ["sys", "kernel", "iommu_groups", var g, ..] => Devices.Values.Any(d => d.Group == g),
             ["sys", "class", "vtconsole"] => true,
@@ -160,6 +180,7 @@ internal sealed class SimPciHost : IHostFs, IKernelModules, IFramebufferConsole
         ["sys", "bus", "pci", "devices", var a, "class"] when Devices.TryGetValue(a, out var d) => $"0x{d.Class:x6}\n",
         ["sys", "bus", "pci", "devices", var a, "boot_vga"] when Devices.TryGetValue(a, out var d) && d.BootVga is { } vga => vga ? "1\n" : "0\n",
         ["sys", "bus", "pci", "devices", var a, "driver_override"] when Devices.TryGetValue(a, out var d) => (d.Override ?? "(null)") + "\n",
+        ["sys", "bus", "pci", "devices", var a, "reset_method"] when Devices.TryGetValue(a, out var d) && d.ResetMethods is not null => d.ResetMethodsInForce + "\n",
         ["sys", "class", "vtconsole", var c, "name"] when ConsoleIndex(c) is { } i => Consoles[i].Name + "\n",
         ["sys", "class", "vtconsole", var c, "bind"] when ConsoleIndex(c) is { } i => Consoles[i].Bound ? "1\n" : "0\n",
         ["sys", "module", var m, "refcnt"] when ModuleLoaded(m) => Modules[m].Refcnt.ToString(CultureInfo.InvariantCulture) + "\n",
@@ -246,6 +267,19 @@ internal sealed class SimPciHost : IHostFs, IKernelModules, IFramebufferConsole
                 }
                 device.Override = value.TrimEnd('\n') is { Length: > 0 } name ? name : null;
                 return 0;
+            case ["sys", "bus", "pci", "devices", var a, "reset_method"] when Devices.TryGetValue(a, out var device) && device.ResetMethods is { } supported:
+                return SetResetMethod(device, supported, value.Trim());
+            case ["sys", "bus", "pci", "devices", var a, "remove"] when Devices.TryGetValue(a, out var device):
+                Devices.Remove(a);
+                device.Driver = null;
+                Removed[a] = device;
+                return 0;
+            case ["sys", "bus", "pci", "rescan"]:
+                Rescan("");
+                return 0;
+            case ["sys", "class", "pci_bus", var bus, "rescan"]:
+                Rescan(bus + ":");
+                return 0;
             case ["sys", "class", "vtconsole", var c, "bind"] when ConsoleIndex(c) is { } i:
                 if (value.Trim() == "1" && !SystemConsoleDriver)
                 {
@@ -266,9 +300,43 @@ internal sealed class SimPciHost : IHostFs, IKernelModules, IFramebufferConsole
         }
     }
 
+    /// <summary>reset_method_store: "default", "" (none) or names the device supports, else EINVAL.</summary>
+    private static int SetResetMethod(Device device, IReadOnlyList<string> supported, string value)
+    {
+        var names = value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (value == "default")
+        {
+            device.ResetMethod = null;
+            return 0;
+        }
+        if (names.Any(n => !supported.Contains(n)))
+        {
+            return Errno.EINVAL;
+        }
+        device.ResetMethod = string.Join(' ', names);
+        return 0;
+    }
+
+    /// <summary>A new pci_dev for every removed function under the prefix: no driver_override, default reset methods, probed.</summary>
+    private void Rescan(string prefix)
+    {
+        foreach (var device in Removed.Values.Where(d => d.Address.StartsWith(prefix, StringComparison.Ordinal)).ToList())
+        {
+            Removed.Remove(device.Address);
+            device.Override = null;
+            device.ResetMethod = null;
+            device.StuckUntilRemoved = false;
+            Add(device);
+        }
+    }
+
     /// <summary>The kernel's match: driver_override names the only driver allowed; else the device's own id table.</summary>
     private int Probe(Device device, string driver)
     {
+        if (device.StuckUntilRemoved && driver != "vfio-pci")
+        {
+            return Errno.EIO;
+        }
         if ((device.Override ?? device.Native) != driver)
         {
             return Errno.ENODEV;

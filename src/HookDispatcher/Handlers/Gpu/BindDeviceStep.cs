@@ -1,5 +1,6 @@
 using HookDispatcher.Engine;
 using HookDispatcher.Host;
+using HookDispatcher.Rules;
 using HookDispatcher.Values;
 
 namespace HookDispatcher.Handlers.Gpu;
@@ -12,7 +13,8 @@ namespace HookDispatcher.Handlers.Gpu;
 /// brings the GPU back first, and snd_hda_intel then probes a codec whose GPU is already up.
 /// </summary>
 /// <param name="unloadedWith">The handover module whose unloading takes the function off its host driver first, if any.</param>
-internal sealed class BindDeviceStep(GpuDevice device, string driver, GpuOptions options, IHostFs planFs, string? unloadedWith = null) : Step
+/// <param name="recover">What release does when the function will not go back to its host driver.</param>
+internal sealed class BindDeviceStep(GpuDevice device, string driver, GpuOptions options, IHostFs planFs, string? unloadedWith = null, GpuRecovery recover = GpuRecovery.None) : Step
 {
     public const string Action = "bind";
 
@@ -56,6 +58,11 @@ internal sealed class BindDeviceStep(GpuDevice device, string driver, GpuOptions
                         (unloadedWith is not null ? $"and loading {unloadedWith} again binds it to {Device.Driver}"
                             : Device.Driver is { } host ? $"write {address} to {PciSysfs.Bind(host)}"
                             : $"write {address} to {PciSysfs.DriversProbe}"));
+            if (recover == GpuRecovery.RemoveRescan && unloadedWith is null && Device.Driver is { } back)
+            {
+                actions.Add($"at release, if it does not go back to {back}: write 1 to {PciSysfs.Remove(address)}, 1 to {PciSysfs.BusRescan(address)} " +
+                            $"(or {PciSysfs.Rescan}), wait ≤ {options.BindTimeout.TotalSeconds:0.#} s for it to come back and bind it to {back}");
+            }
             return actions;
         }
     }
@@ -77,6 +84,7 @@ internal sealed class BindDeviceStep(GpuDevice device, string driver, GpuOptions
             // A single-GPU handover may already have unloaded the host driver: the planned one is then the truth.
             ["hostDriver"] = current ?? Device.Driver ?? "",
             ["override"] = PciSysfs.Override(fs, address) ?? "",
+            ["recover"] = recover == GpuRecovery.RemoveRescan ? RemoveRescan : "",
         });
         if (current != driver)
         {
@@ -154,12 +162,65 @@ internal sealed class BindDeviceStep(GpuDevice device, string driver, GpuOptions
             context.Log.Information("{Driver:l} is not loaded; {Address:l} is bound when its module is loaded again", host, address.ToString());
             return;
         }
-        DriverWrite(context, options, host is null ? PciSysfs.DriversProbe : PciSysfs.Bind(host), address,
-            host is null ? $"probing {address}" : $"binding {address} back to {host}");
-        if (host is not null && !PciSysfs.WaitFor(() => PciSysfs.Driver(fs, address) == host, options.BindTimeout))
+        if (host is null)
         {
-            throw new InvalidOperationException($"{address} is on {PciSysfs.Driver(fs, address) ?? "no driver"} after binding it back to {host}");
+            DriverWrite(context, options, PciSysfs.DriversProbe, address, $"probing {address}");
+            return;
         }
+        try
+        {
+            BindBack(context, options, address, host);
+        }
+        catch (Exception e) when (record.Data.GetValueOrDefault("recover") == RemoveRescan && e is InvalidOperationException or HostIoException)
+        {
+            Recover(context, options, address, host, wanted, e.Message);
+        }
+    }
+
+    private const string RemoveRescan = "removeRescan";
+
+    private static void BindBack(ExecContext context, GpuOptions options, PciAddress address, string host)
+    {
+        DriverWrite(context, options, PciSysfs.Bind(host), address, $"binding {address} back to {host}");
+        if (!PciSysfs.WaitFor(() => PciSysfs.Driver(context.Fs, address) == host, options.BindTimeout))
+        {
+            throw new InvalidOperationException($"{address} is on {PciSysfs.Driver(context.Fs, address) ?? "no driver"} after binding it back to {host}");
+        }
+    }
+
+    /// <summary>
+    /// <c>gpu.recover: "removeRescan"</c>, what users do for a card that will not take its host driver again after a
+    /// VM (AMD's reset bug, "Unknown PCI header type '127'"): remove the function, rescan its own bus (which only
+    /// re-discovers functions removed from that part of the tree: this one, or another of the domain's), and bind
+    /// the new device to its recorded driver if the kernel's probe did not. Only this function is removed; each
+    /// write and wait is bounded, and a failure names what was tried.
+    /// </summary>
+    private static void Recover(ExecContext context, GpuOptions options, PciAddress address, string host, string? wantedOverride, string why)
+    {
+        var fs = context.Fs;
+        var rescan = fs.Exists(PciSysfs.BusRescan(address)) ? PciSysfs.BusRescan(address) : PciSysfs.Rescan;
+        context.Log.Warning("{Why:l}; recovering {Address:l} (gpu.recover removeRescan): removing it and rescanning through {Rescan:l}",
+            why, address.ToString(), rescan);
+        options.DriverWrites.Write(fs, PciSysfs.Remove(address), "1", options.BindTimeout);
+        Expect(PciSysfs.WaitFor(() => !fs.Exists(PciSysfs.Device(address)), options.BindTimeout),
+            $"{address} is still there {options.BindTimeout.TotalSeconds:0.#} s after writing 1 to {PciSysfs.Remove(address)} (recovering it after: {why})");
+        options.DriverWrites.Write(fs, rescan, "1", options.BindTimeout);
+        Expect(PciSysfs.WaitFor(() => fs.Exists(PciSysfs.Device(address)), options.BindTimeout),
+            $"{address} did not come back within {options.BindTimeout.TotalSeconds:0.#} s of the rescan ({rescan}) after it was removed; rescan by hand (echo 1 > {PciSysfs.Rescan}) or reboot (recovering it after: {why})");
+        // A new device: driver_override is empty again, and the kernel has probed it against its own id table.
+        if (wantedOverride is not null && PciSysfs.Override(fs, address) != wantedOverride)
+        {
+            fs.WriteText(PciSysfs.DriverOverride(address), wantedOverride);
+        }
+        if (!PciSysfs.WaitFor(() => PciSysfs.Driver(fs, address) is not null, options.BindTimeout) || PciSysfs.Driver(fs, address) != host)
+        {
+            if (PciSysfs.Driver(fs, address) is { } other)
+            {
+                throw new InvalidOperationException($"{address} came back from the rescan on {other}, not {host} (recovering it after: {why})");
+            }
+            BindBack(context, options, address, host);
+        }
+        context.Log.Information("{Address:l} is back on {Driver:l} after remove and rescan", address.ToString(), host);
     }
 
     public static IReadOnlyList<string> DescribeUndo(StepRecord record)
@@ -171,6 +232,9 @@ internal sealed class BindDeviceStep(GpuDevice device, string driver, GpuOptions
             $"if on {record.Get("driver")}: write {address} to {PciSysfs.Unbind(record.Get("driver"))}",
             $"write {(record.Get("override") is { Length: > 0 } o ? o : "\"\\n\"")} to {PciSysfs.Devices}/{address}/driver_override",
             host.Length > 0 ? $"write {address} to {PciSysfs.Bind(host)} and check the driver link" : $"write {address} to {PciSysfs.DriversProbe}",
+            .. record.Data.GetValueOrDefault("recover") == RemoveRescan && host.Length > 0
+                ? [$"if it does not go back to {host}: remove {address}, rescan its bus and bind it to {host}"]
+                : Array.Empty<string>(),
         ];
     }
 

@@ -48,13 +48,29 @@ internal sealed class GpuHandler(ISystemd systemd, GpuOptions options) : IHandle
         }
         var unloaded = rule.SingleGpu?.UnloadModules.Select(KernelModules.Normalize).ToHashSet(StringComparer.Ordinal) ?? [];
         var binds = selection.Devices.Select(d =>
-            new BindDeviceStep(d, rule.Driver, options, context.Fs, ModuleOf(context.Fs, d.Driver) is { } m && unloaded.Contains(m) ? m : null)).ToList();
+            new BindDeviceStep(d, rule.Driver, options, context.Fs, ModuleOf(context.Fs, d.Driver) is { } m && unloaded.Contains(m) ? m : null, rule.Recover)).ToList();
+        var resets = new List<Step>();
+        if (rule.ResetMethod is { } methods)
+        {
+            // Only the display functions: vendor-reset's device_specific exists for the GPU, not its HDMI audio.
+            var displays = selection.Devices.Where(d => PciSysfs.IsDisplay(d.Class)).ToList();
+            if (displays.Count == 0)
+            {
+                throw new PlanException(KindName, $"resetMethod \"{methods}\": none of {string.Join(", ", selection.Devices.Select(d => d.Address))} is a display controller (class 0x03)");
+            }
+            resets.AddRange(displays.Select(d => ResetMethodStep.Plan(d, methods, context.Fs)));
+        }
         // Functions whose driver stays loaded (the GPU's HDMI audio on snd_hda_intel) leave the host before the
         // modules are unloaded, so that at release (reverse order) they come back only after the modules are loaded
         // again and have bound the GPU: the audio codec talks to the GPU driver (audio component, ELD) when it probes.
         var unloadAt = steps.FindIndex(s => s is UnloadModuleStep);
         steps.InsertRange(unloadAt < 0 ? steps.Count : unloadAt, binds.Where(b => b.UnloadedModule is null));
         steps.AddRange(binds.Where(b => b.UnloadedModule is not null));
+        // Before every bind: in force when vfio-pci first resets the function, put back once it is home (undo runs in reverse).
+        if (resets.Count > 0)
+        {
+            steps.InsertRange(steps.FindIndex(s => s is BindDeviceStep), resets);
+        }
         return steps;
     }
 
@@ -72,6 +88,9 @@ internal sealed class GpuHandler(ISystemd systemd, GpuOptions options) : IHandle
             case UnloadModuleStep.Action:
                 UnloadModuleStep.Undo(record, context, options);
                 break;
+            case ResetMethodStep.Action:
+                ResetMethodStep.Undo(record, context);
+                break;
             case FramebufferStep.Action:
                 FramebufferStep.Undo(record, context);
                 break;
@@ -87,6 +106,10 @@ internal sealed class GpuHandler(ISystemd systemd, GpuOptions options) : IHandle
     /// <summary>A function QEMU holds must still be on the driver it was bound to; that is not repaired under a running VM.</summary>
     public IReadOnlyList<Finding> Reconcile(StepRecord record, ExecContext context)
     {
+        if (record.Data.GetValueOrDefault("action") == ResetMethodStep.Action)
+        {
+            return [ResetMethodStep.Reconcile(record, context)];
+        }
         if (record.Data.GetValueOrDefault("action") != BindDeviceStep.Action ||
             !Values.PciAddress.TryParse(record.Data.GetValueOrDefault("address"), out var address))
         {
@@ -108,6 +131,7 @@ internal sealed class GpuHandler(ISystemd systemd, GpuOptions options) : IHandle
     {
         BindDeviceStep.Action => BindDeviceStep.DescribeUndo(record),
         UnloadModuleStep.Action => UnloadModuleStep.DescribeUndo(record),
+        ResetMethodStep.Action => ResetMethodStep.DescribeUndo(record),
         FramebufferStep.Action => FramebufferStep.DescribeUndo(record),
         VtConsolesStep.Action => VtConsolesStep.DescribeUndo(record),
         _ => ["nothing to undo"],

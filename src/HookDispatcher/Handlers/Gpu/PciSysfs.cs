@@ -12,7 +12,49 @@ internal static class PciSysfs
     public const string DriversProbe = "/sys/bus/pci/drivers_probe";
     public const uint BridgeClass = 0x0604;
 
+    /// <summary>Rescans every PCI bus; <see cref="BusRescan"/> is the narrower one a recovery uses when it exists.</summary>
+    public const string Rescan = "/sys/bus/pci/rescan";
+
     public static string Device(PciAddress address) => $"{Devices}/{address}";
+
+    /// <summary>Writing 1 removes the function from the kernel (its driver's remove() runs first).</summary>
+    public static string Remove(PciAddress address) => $"{Device(address)}/remove";
+
+    /// <summary>
+    /// The function's own bus's rescan: "force a rescan of the bus and all child buses, and re-discover devices
+    /// removed earlier from this part of the device tree" (Documentation/ABI/testing/sysfs-bus-pci).
+    /// </summary>
+    public static string BusRescan(PciAddress address) => $"/sys/class/pci_bus/{address.ToString()[..7]}/rescan";
+
+    /// <summary>
+    /// The reset methods in force, in order (space-separated names). "Reading this file will give names of the
+    /// device supported reset methods and their ordering. After write, ... currently enabled reset methods"; the file
+    /// exists only for a function that has at least one (Documentation/ABI/testing/sysfs-bus-pci, Linux 5.15+).
+    /// </summary>
+    public static string ResetMethodFile(PciAddress address) => $"{Device(address)}/reset_method";
+
+    /// <summary>The methods <see cref="ResetMethodFile"/> lists, or null when the function has no such file.</summary>
+    public static IReadOnlyList<string>? ResetMethods(IHostFs fs, PciAddress address) =>
+        fs.Exists(ResetMethodFile(address))
+            ? fs.ReadText(ResetMethodFile(address)).Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries)
+            : null;
+
+    public static bool IsDisplay(uint cls) => cls >> 16 == 0x03;
+
+    /// <summary>The vendor and device IDs (<c>vendor</c>, <c>device</c>: "0x1002"), or null when unreadable.</summary>
+    public static (ushort Vendor, ushort Device)? Ids(IHostFs fs, PciAddress address)
+    {
+        static ushort? Hex(IHostFs fs, string path)
+        {
+            if (!fs.Exists(path))
+            {
+                return null;
+            }
+            var text = fs.ReadText(path).Trim();
+            return ushort.TryParse(text.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? text[2..] : text, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var v) ? v : null;
+        }
+        return Hex(fs, $"{Device(address)}/vendor") is { } vendor && Hex(fs, $"{Device(address)}/device") is { } device ? (vendor, device) : null;
+    }
 
     public static string DriverOverride(PciAddress address) => $"{Device(address)}/driver_override";
 

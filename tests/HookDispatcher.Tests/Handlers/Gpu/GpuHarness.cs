@@ -37,8 +37,13 @@ internal sealed class GpuHarness : IDisposable
 
     public Executor Executor { get; }
 
-    public static GpuRule Rule(string[]? devices = null, bool fromXml = false, bool whole = true, SingleGpuRule? single = null, bool bindManaged = false) =>
-        new((devices ?? ["0000:01:00.0"]).Select(Pci).ToList(), fromXml, whole, "vfio-pci", single, Stage.Prepare, bindManaged);
+    public static GpuRule Rule(string[]? devices = null, bool fromXml = false, bool whole = true, SingleGpuRule? single = null, bool bindManaged = false,
+        string? resetMethod = null, GpuRecovery recover = GpuRecovery.None) =>
+        new((devices ?? ["0000:01:00.0"]).Select(Pci).ToList(), fromXml, whole, "vfio-pci", single, Stage.Prepare, bindManaged)
+        {
+            ResetMethod = resetMethod,
+            Recover = recover,
+        };
 
     public static SingleGpuRule Single(string[]? units = null, string[]? modules = null, bool consoles = true, bool framebuffer = true) =>
         new(units ?? [], consoles, framebuffer, modules ?? []);
