@@ -42,6 +42,21 @@ public sealed class CliTests
     }
 
     [Fact]
+    public void TheReadmesNodeSetExampleIsWhatTestPrints()
+    {
+        using var host = new SimulatedHost().WithNumaNodes(4);
+        host.Rule("fedora", """{ "hugepages": true }""");
+        var xml = Path.Join(host.Path, "fedora.xml");
+        File.WriteAllText(xml, HookDispatcher.Tests.Domain.NumaDomainXml.DefaultDimm("fedora", 2048));
+        var (code, output, _) = Run("--config", host.ConfigPath, "test", "fedora", "prepare", "--xml", xml);
+        code.ShouldBe(0);
+        var readme = File.ReadAllText(Path.Join(HookProcess.RepoRoot, "README.md"));
+        var example = readme[(readme.IndexOf("  2. hugepages:2048kB@node1:", StringComparison.Ordinal))..];
+        example = example[..example.IndexOf("\n```", StringComparison.Ordinal)];
+        output.ShouldContain(example);
+    }
+
+    [Fact]
     public void ARuleSizeContradictingTheDomainXmlIsRefusedWithExit2AndOneLineNamingBothSizes()
     {
         using var host = new SimulatedHost();
