@@ -134,6 +134,11 @@ public sealed class HugepagesMultiNodeTests : IDisposable
             .ShouldBe("hugepages:2048kB@node2 3; hugepages:2048kB@node3 2");
 
     [Fact]
+    public void ANodeSetNamingANodeTheHostLacksIsRefusedNamingIt() =>
+        Should.Throw<PlanException>(() => Plan(SimNumaPools.TwoSocketServer(), Flat("wide", 1048576, "<memory mode='strict' nodeset='2-5'/>")))
+            .Message.ShouldBe("hugepages: '/sys/devices/system/node/node4/hugepages/hugepages-2048kB' does not exist: this kernel has no 2048kB pool on NUMA node 4");
+
+    [Fact]
     public void AnUnknownModeIsRefusedNamingIt() =>
         Should.Throw<DomainXmlException>(() => DomainXmlReader.Parse(Flat("bad", 1048576, "<memory mode='bind' nodeset='0-1'/>"), "stdin"))
             .Message.ShouldContain("<memory mode='bind'> is not one of strict, preferred, interleave, restrictive");
