@@ -15,7 +15,7 @@ internal static class GuestMemoryReader
     {
         var numa = new NumaTune(root.Element("numatune"), at);
         var backing = new Backing(pages, hugepages);
-        var devices = root.Element("devices")?.Elements("memory").Select(d => Device(d, at, backing, numa)).ToList() ?? [];
+        var devices = root.Element("devices")?.Elements("memory").Select(d => Device(d, at, backing, numa, out var node) with { HostNodesMode = numa.ModeForCell(node) }).ToList() ?? [];
         var regions = new List<MemoryRegion>();
         var cells = root.Element("cpu")?.Element("numa")?.Elements("cell").ToList() ?? [];
         if (cells.Count == 0)
@@ -27,7 +27,7 @@ internal static class GuestMemoryReader
                 ? throw at.Fail(root.Element("devices")!, "the <memory> devices' <target><size> add up to more than 2^64 bytes")
                 : sum + d.SizeBytes);
             var size = memoryBytes > deviceBytes ? memoryBytes - deviceBytes : memoryBytes;
-            regions.Add(backing.Region("guest memory", size, 0, numa.ForCell(0), numa.ForCellFrom(0)));
+            regions.Add(backing.Region("guest memory", size, 0, numa.ForCell(0), numa.ForCellFrom(0)) with { HostNodesMode = numa.ModeForCell(0) });
         }
         for (var i = 0; i < cells.Count; i++)
         {
@@ -35,20 +35,22 @@ internal static class GuestMemoryReader
             // formatdomain: cells without an id are "assigned ids in the increasing order starting from 0".
             var id = cell.Attribute("id") is { } idAttribute ? CellId(idAttribute, at) : i;
             var size = at.Size(cell, at.Required(cell, "memory").Value, "<cell> memory");
-            regions.Add(backing.Region(FormattableString.Invariant($"guest NUMA cell {id}"), size, id, numa.ForCell(id), numa.ForCellFrom(id)));
+            regions.Add(backing.Region(FormattableString.Invariant($"guest NUMA cell {id}"), size, id, numa.ForCell(id), numa.ForCellFrom(id))
+                with { HostNodesMode = numa.ModeForCell(id) });
         }
         regions.AddRange(devices);
         return regions;
     }
 
-    private static MemoryRegion Device(XElement device, Locator at, Backing backing, NumaTune numa)
+    /// <param name="node">The guest cell the device plugs into, whose numatune mode its backend gets (strict by default).</param>
+    private static MemoryRegion Device(XElement device, Locator at, Backing backing, NumaTune numa, out int node)
     {
         var model = (string?)device.Attribute("model") ?? "dimm";
         var target = device.Element("target") ?? throw at.Fail(device, $"<memory model='{model}'> has no <target>");
         var sizeElement = target.Element("size") ?? throw at.Fail(target, $"<memory model='{model}'> has no <target><size>");
         var size = at.Size(sizeElement, sizeElement.Value, "<target><size>");
         var nodeElement = target.Element("node");
-        var node = nodeElement is null ? 0 : CellId(nodeElement, at);
+        node = nodeElement is null ? 0 : CellId(nodeElement, at);
         var name = FormattableString.Invariant($"memory device {model} (guest node {node})");
         var source = device.Element("source");
         // nvdimm and virtio-pmem are backed by the file in <source><path>, sgx-epc by the CPU's enclave memory:
@@ -116,31 +118,49 @@ internal static class GuestMemoryReader
 
     /// <summary>
     /// Host nodes per guest cell: <c>&lt;memnode cellid nodeset&gt;</c>, else <c>&lt;memory nodeset&gt;</c>
-    /// (formatdomain, NUMA Node Tuning); <c>placement='auto'</c> (numad) names none.
+    /// (formatdomain, NUMA Node Tuning), each with its <c>mode</c> ("defaults to 'strict'"; memnode's "have the same
+    /// meaning and syntax as in memory"); <c>placement='auto'</c> (numad) names none.
     /// </summary>
     private sealed class NumaTune
     {
-        private readonly CpuSet? _memory;
-        private readonly Dictionary<int, CpuSet> _cells = [];
+        private static readonly string[] Modes = ["strict", "preferred", "interleave", "restrictive"];
+
+        private readonly (CpuSet Nodes, string Mode, string From)? _memory;
+        private readonly Dictionary<int, (CpuSet Nodes, string Mode, string From)> _cells = [];
 
         public NumaTune(XElement? numatune, Locator at)
         {
-            var memory = numatune?.Element("memory")?.Attribute("nodeset");
-            _memory = memory is null ? null : at.Set(memory);
+            if (numatune?.Element("memory") is { } memory && memory.Attribute("nodeset") is { } nodeset)
+            {
+                var mode = Mode(memory, at);
+                _memory = (at.Set(nodeset), mode ?? "strict", $"<numatune><memory{Quoted(mode)} nodeset='{nodeset.Value}'>");
+            }
             foreach (var memnode in numatune?.Elements("memnode") ?? [])
             {
-                var nodeset = memnode.Attribute("nodeset");
-                if (nodeset is not null)
+                if (memnode.Attribute("nodeset") is { } cellNodes)
                 {
-                    _cells[CellId(at.Required(memnode, "cellid"), at)] = at.Set(nodeset);
+                    var cell = CellId(at.Required(memnode, "cellid"), at);
+                    var mode = Mode(memnode, at);
+                    _cells[cell] = (at.Set(cellNodes), mode ?? "strict",
+                        FormattableString.Invariant($"<memnode cellid='{cell}'{Quoted(mode)} nodeset='{cellNodes.Value}'>"));
                 }
             }
         }
 
-        public CpuSet? ForCell(int cell) => _cells.TryGetValue(cell, out var nodes) ? nodes : _memory;
+        public CpuSet? ForCell(int cell) => Binding(cell)?.Nodes;
 
-        public string? ForCellFrom(int cell) =>
-            _cells.TryGetValue(cell, out var nodes) ? FormattableString.Invariant($"<memnode cellid='{cell}' nodeset='{nodes}'>")
-            : _memory is null ? null : $"<numatune><memory nodeset='{_memory}'>";
+        public string? ForCellFrom(int cell) => Binding(cell)?.From;
+
+        /// <summary>The policy QEMU gets for the cell's backend: "strict" unless the XML says otherwise.</summary>
+        public string ModeForCell(int cell) => Binding(cell)?.Mode ?? "strict";
+
+        private (CpuSet Nodes, string Mode, string From)? Binding(int cell) => _cells.TryGetValue(cell, out var b) ? b : _memory;
+
+        private static string? Mode(XElement element, Locator at) =>
+            element.Attribute("mode") is not { } mode ? null
+            : Modes.Contains(mode.Value) ? mode.Value
+            : throw at.Fail(mode, $"<{element.Name} mode='{mode.Value}'> is not one of {string.Join(", ", Modes)}");
+
+        private static string Quoted(string? mode) => mode is null ? "" : $" mode='{mode}'";
     }
 }

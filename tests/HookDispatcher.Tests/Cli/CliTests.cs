@@ -25,6 +25,38 @@ public sealed class CliTests
     }
 
     [Fact]
+    public void TestShowsEachNodesShareOfMemoryBoundToANodeSetAndWhatItIsDerivedFrom()
+    {
+        using var host = new SimulatedHost().WithNumaNodes(4);
+        host.Rule("vm1", """{ "hugepages": true }""");
+        var xml = Path.Join(host.Path, "vm1.xml");
+        File.WriteAllText(xml, SimulatedHost.DomainXml("vm1", memoryMiB: 1026).Replace("<vcpu>", "<numatune><memory mode='strict' nodeset='1-2'/></numatune><vcpu>", StringComparison.Ordinal));
+        var (code, output, _) = Run("--config", host.ConfigPath, "test", "vm1", "prepare", "--xml", xml);
+        code.ShouldBe(0);
+        output.ShouldContain("1. hugepages:2048kB@node1: reserve 257 × 2048kB hugepages on host node 1");
+        output.ShouldContain("2. hugepages:2048kB@node2: reserve 256 × 2048kB hugepages on host node 2");
+        output.ShouldContain("for guest memory: 1 GiB, <hugepages/> (the host's default size), <numatune><memory mode='strict' nodeset='1-2'>: "
+            + "257 of its 513 pages, an even share over host nodes 1-2 (mode='strict' lets the kernel take them from any node of the set)");
+        output.ShouldContain("write 256 to /sys/devices/system/node/node2/hugepages/hugepages-2048kB/nr_hugepages (now 0)");
+        output.ShouldNotContain("/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages");
+    }
+
+    [Fact]
+    public void TheReadmesNodeSetExampleIsWhatTestPrints()
+    {
+        using var host = new SimulatedHost().WithNumaNodes(4);
+        host.Rule("fedora", """{ "hugepages": true }""");
+        var xml = Path.Join(host.Path, "fedora.xml");
+        File.WriteAllText(xml, HookDispatcher.Tests.Domain.NumaDomainXml.DefaultDimm("fedora", 2048));
+        var (code, output, _) = Run("--config", host.ConfigPath, "test", "fedora", "prepare", "--xml", xml);
+        code.ShouldBe(0);
+        var readme = File.ReadAllText(Path.Join(HookProcess.RepoRoot, "README.md"));
+        var example = readme[(readme.IndexOf("  2. hugepages:2048kB@node1:", StringComparison.Ordinal))..];
+        example = example[..example.IndexOf("\n```", StringComparison.Ordinal)];
+        output.ShouldContain(example);
+    }
+
+    [Fact]
     public void ARuleSizeContradictingTheDomainXmlIsRefusedWithExit2AndOneLineNamingBothSizes()
     {
         using var host = new SimulatedHost();

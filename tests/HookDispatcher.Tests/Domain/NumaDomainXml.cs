@@ -112,4 +112,44 @@ internal static class NumaDomainXml
               <address type='dimm' slot='1' base='0x140000000'/>
             </memory>
         """;
+
+    /// <summary>libvirt's tests/qemuxml2argvdata/hugepages-numa-default-dimm.xml, the dimm's page size a parameter.</summary>
+    public static string DefaultDimm(string name, ulong dimmPageKiB) => $"""
+        <domain type='qemu'>
+          <name>{name}</name>
+          <uuid>63840878-0deb-4095-97e6-fc444d9bc9fa</uuid>
+          <maxMemory slots='16' unit='KiB'>1099511627776</maxMemory>
+          <memory unit='KiB'>2097152</memory>
+          <currentMemory unit='KiB'>1048576</currentMemory>
+          <memoryBacking>
+            <hugepages/>
+          </memoryBacking>
+          <vcpu placement='static'>2</vcpu>
+          <os>
+            <type arch='x86_64' machine='pc'>hvm</type>
+            <boot dev='hd'/>
+          </os>
+          <cpu mode='custom' match='exact' check='none'>
+            <model fallback='forbid'>qemu64</model>
+            <numa>
+              <cell id='0' cpus='0-1' memory='1048576' unit='KiB'/>
+            </numa>
+          </cpu>
+          <devices>
+            <emulator>/usr/bin/qemu-system-x86_64</emulator>
+            <memballoon model='none'/>
+            <memory model='dimm'>
+              <source>
+                <nodemask>1-3</nodemask>
+                <pagesize unit='KiB'>{dimmPageKiB}</pagesize>
+              </source>
+              <target>
+                <size unit='KiB'>1048576</size>
+                <node>0</node>
+              </target>
+              <address type='dimm' slot='0'/>
+            </memory>
+          </devices>
+        </domain>
+        """;
 }

@@ -61,9 +61,9 @@ public sealed class HugepagesNumaTests : IDisposable
             .ShouldBe("hugepages:2048kB@node1 2048");
 
     [Fact]
-    public void MemoryBoundToSeveralNodesComesFromTheGlobalPool() =>
+    public void MemoryBoundToSeveralNodesIsSplitOverTheirPools() =>
         Describe(Plan(new SimNumaPools(2), Xml("<hugepages/>", "<numatune><memory mode='interleave' nodeset='0-1'/></numatune>")))
-            .ShouldBe("hugepages:2048kB 2048");
+            .ShouldBe("hugepages:2048kB@node0 1024; hugepages:2048kB@node1 1024");
 
     [Fact]
     public void UncoveredCellsReserveNothing() =>

@@ -65,6 +65,23 @@ internal sealed class SimulatedHost : IDisposable
         File.WriteAllText(path, content);
     }
 
+    /// <summary>
+    /// NUMA nodes 0…<paramref name="nodes"/>−1 with empty 2 MiB pools, as hugetlbpage.rst lays them out
+    /// (nr_hugepages, free_hugepages, surplus_hugepages per node) plus node/online.
+    /// </summary>
+    public SimulatedHost WithNumaNodes(int nodes)
+    {
+        for (var n = 0; n < nodes; n++)
+        {
+            foreach (var file in new[] { "nr_hugepages", "free_hugepages", "surplus_hugepages" })
+            {
+                Write($"sys/devices/system/node/node{n}/hugepages/hugepages-2048kB/{file}", "0\n");
+            }
+        }
+        Write("sys/devices/system/node/online", $"0-{nodes - 1}\n");
+        return this;
+    }
+
     public string Read(string relative) => File.ReadAllText(System.IO.Path.Join(HostRoot, relative));
 
     public void Rule(string domain, string json) => File.WriteAllText(System.IO.Path.Join(RulesDir, domain + ".json"), json);

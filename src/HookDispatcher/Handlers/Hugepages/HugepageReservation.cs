@@ -30,9 +30,10 @@ internal static class HugepagePlanner
                     $"count {count} names one pool, but the domain XML backs its memory with {string.Join(" and ", sizes.Order().Select(ByteSize.KernelSizeName))} pages; use count \"auto\"");
             }
             var size = rule.PageSizeBytes ?? (domain.HugepagesRequested && sizes.Count == 1 ? sizes[0] : hostDefault());
-            var nodes = regions.Select(r => SingleNode(r.HostNodes)).Distinct().ToList();
-            var node = rule.Node ?? (nodes.Count == 1 ? nodes[0] : null);
-            return [new HugepageReservation(new HugepagePool(size, node), (long)Math.Min(count, long.MaxValue), ["the rule's count"])];
+            // One host node set for all of the domain's hugepage memory places the count there, as "auto" would.
+            var bindings = regions.Select(r => r.HostNodes?.ToString()).Distinct().ToList();
+            var bound = bindings.Count == 1 && regions[0].HostNodes is not null ? regions[0] : null;
+            return Group(Shares(new HugepagePool(size, rule.Node), (long)Math.Min(count, long.MaxValue), rule.Node is null ? bound : null, "the rule's count"));
         }
         if (!domain.HugepagesRequested)
         {
@@ -44,44 +45,93 @@ internal static class HugepagePlanner
             throw new Engine.PlanException(HugepagesHandler.KindName,
                 "count is \"auto\" but no memory of the domain is hugepage-backed (no <page nodeset> covers a guest NUMA cell); fix the <page> nodesets or give an explicit count");
         }
-        // Each region is its own QEMU memory backend, a whole number of pages: round up per region, then add.
-        return regions
-            .GroupBy(r => new HugepagePool(SizeOf(r), rule.Node ?? SingleNode(r.HostNodes)))
+        // Each region is its own QEMU memory backend, a whole number of pages: round up per region, split each over
+        // its host nodes, then add what lands in the same pool.
+        var total = 0L;
+        return Group(regions.SelectMany(r =>
+        {
+            var pool = new HugepagePool(SizeOf(r), rule.Node);
+            var pages = PagesOf(r, pool.PageSizeBytes);
+            total = total > long.MaxValue - pages ? throw TooLarge(r) : total + pages;
+            return Shares(pool, pages, rule.Node is null ? r : null, $"{r.Name}: {ByteSize.Human(r.SizeBytes)}, {r.From}");
+        }).ToList());
+    }
+
+    private static List<HugepageReservation> Group(IEnumerable<(HugepagePool Pool, long Pages, string From)> shares) =>
+        shares
+            .GroupBy(s => s.Pool)
             .OrderByDescending(g => g.Key.PageSizeBytes).ThenBy(g => g.Key.Node ?? -1)
-            .Select(g => new HugepageReservation(
-                g.Key,
-                PagesOf(g.ToList(), g.Key),
-                g.Select(r => $"{r.Name}: {Values.ByteSize.Human(r.SizeBytes)}, {r.From}").ToList()))
+            .Select(g => new HugepageReservation(g.Key, g.Sum(s => s.Pages), g.Select(s => s.From).ToList()))
             .ToList();
+
+    /// <summary>
+    /// Where <paramref name="pages"/> of <paramref name="bound"/>'s memory go: its one host node's pool, or split
+    /// evenly over its host nodes (the first nodes of the set take the remainder), or <paramref name="pool"/>
+    /// (the global pool, or the rule's node) when it is not bound.
+    /// </summary>
+    /// <remarks>
+    /// Every numatune mode draws a bound backend's pages from the nodes of its set, so each of them is reserved in
+    /// those nodes' pools, not the global one (whose write the kernel spreads over every node):
+    /// - strict: QEMU's memory-backend host-nodes with policy=bind is mbind(MPOL_BIND); a hugetlb fault takes a free
+    ///   page from the set, the faulting thread's node first, then the others in the mask, so any split within the
+    ///   set serves it. We split evenly rather than fill the node with the most free memory first: the split is then
+    ///   known at planning (the dry run shows what apply writes, not a guess from a MemFree read that changes before
+    ///   QEMU faults the pages), it is the split interleave needs anyway, and it leaves every node of the set the same
+    ///   room for the host's node-local allocations. A node that cannot give its share fails the start naming it.
+    /// - restrictive: formatdomain, "using system default policy and only cgroups is used to restrict the memory
+    ///   nodes": cpuset.mems confines the faults to the set, as strict does.
+    /// - interleave: formatdomain's mode names the kernel's MPOL_INTERLEAVE, which places the backend's page i on the
+    ///   (i mod n)-th node of the set: exactly the even split, remainder on the first nodes.
+    /// - preferred: formatdomain lists it with the others ("either 'interleave', 'strict', 'preferred', or
+    ///   'restrictive'"); it is the kernel's MPOL_PREFERRED: the pages come from the preferred node and only fall back
+    ///   elsewhere when it has none free, so the preferred node's pool is where they are reserved. libvirt refused a
+    ///   preferred set of several nodes before 9.3 ("NUMA memory tuning in 'preferred' mode only supports single
+    ///   node") and since then gives it MPOL_PREFERRED_MANY (prefer any node of the set): split as above.
+    /// </remarks>
+    private static IEnumerable<(HugepagePool Pool, long Pages, string From)> Shares(HugepagePool pool, long pages, MemoryRegion? bound, string from)
+    {
+        if (bound?.HostNodes is not { Count: > 0 } nodes)
+        {
+            yield return (pool, pages, from);
+            yield break;
+        }
+        if (nodes.Count == 1)
+        {
+            yield return (pool with { Node = nodes.Cpus[0] }, pages, from);
+            yield break;
+        }
+        var why = bound.HostNodesMode switch
+        {
+            "interleave" => "mode='interleave' places page i on the (i mod n)-th node",
+            "preferred" => "mode='preferred' wants them on the set's nodes",
+            "restrictive" => "mode='restrictive': cpuset.mems confines them to the set",
+            _ => $"mode='{bound.HostNodesMode}' lets the kernel take them from any node of the set",
+        };
+        for (var i = 0; i < nodes.Count; i++)
+        {
+            var share = pages / nodes.Count + (i < pages % nodes.Count ? 1 : 0);
+            if (share > 0)
+            {
+                yield return (pool with { Node = nodes.Cpus[i] }, share, FormattableString.Invariant(
+                    $"{from}: {share} of its {pages} pages, an even share over host nodes {nodes} ({why})"));
+            }
+        }
     }
 
     /// <summary>
-    /// The pages <paramref name="regions"/> need in <paramref name="pool"/>, rounded up per region without the
-    /// overflow of (size + page − 1) near 2^64, which wrapped an absurd size to a handful of pages. A size no host
-    /// can have is refused naming the element it came from.
+    /// The pages <paramref name="region"/> needs, rounded up without the overflow of (size + page − 1) near 2^64,
+    /// which wrapped an absurd size to a handful of pages. A size no host can have is refused naming the element it
+    /// came from.
     /// </summary>
-    private static long PagesOf(IReadOnlyList<MemoryRegion> regions, HugepagePool pool)
-    {
-        var total = 0L;
-        foreach (var r in regions)
-        {
-            var pages = (long)(r.SizeBytes / pool.PageSizeBytes) + (r.SizeBytes % pool.PageSizeBytes == 0 ? 0 : 1);
-            // 2^52 bytes (4 PiB) is the most x86-64 can address physically: more is a mistake in the XML.
-            if (r.SizeBytes > MaxPhysicalBytes || total > long.MaxValue - pages)
-            {
-                throw new Engine.PlanException(HugepagesHandler.KindName,
-                    $"{r.Name} ({r.From}) is {r.SizeBytes} bytes, more than any host can address (4 PiB); fix the size in the domain XML");
-            }
-            total += pages;
-        }
-        return total;
-    }
+    private static long PagesOf(MemoryRegion region, ulong pageSize) =>
+        // 2^52 bytes (4 PiB) is the most x86-64 can address physically: more is a mistake in the XML.
+        region.SizeBytes > MaxPhysicalBytes
+            ? throw TooLarge(region)
+            : (long)(region.SizeBytes / pageSize) + (region.SizeBytes % pageSize == 0 ? 0 : 1);
+
+    private static Engine.PlanException TooLarge(MemoryRegion r) =>
+        new(HugepagesHandler.KindName,
+            $"{r.Name} ({r.From}) is {r.SizeBytes} bytes, more than any host can address (4 PiB); fix the size in the domain XML");
 
     private const ulong MaxPhysicalBytes = 1UL << 52;
-
-    /// <summary>
-    /// Memory bound to exactly one host node comes from that node's pool. Bound to several, the kernel may place a
-    /// page on any of them: the global pool (spread over all nodes) serves it, as it does unbound memory.
-    /// </summary>
-    private static int? SingleNode(Values.CpuSet? nodes) => nodes is { Count: 1 } ? nodes.Cpus[0] : null;
 }
