@@ -298,32 +298,21 @@ echo "state journalled) then 'qemu withrules release end -'. 'hookctl test' plan
 echo "only a hugepages section (a dry run of cpuIsolation also asks systemd for the current AllowedCPUs over D-Bus)."
 echo
 
-read -r NR_MEDIAN _ < <(stats norules 3)
-read -r NR_CPU _ < <(stats norules 4)
-HF_NR=$(hf norules median)
 verdict() { if [ "$(calc "$1")" = 1 ]; then echo PASS; else echo MISS; fi; }
+ratio_row() { # LABEL VALUE HELLO FACTOR -> one target row
+  printf '%-54s %-26s %s\n' "$1" "$(printf '%.2f / %.2f ms = %.2fx' "$2" "$3" "$(calc "$2 / $3")")" "$(verdict "$2 <= $4 * $3")"
+}
+ratio_rows() { # NAME FACTOR LABEL -> wall, CPU and hyperfine rows of NAME against the hello world
+  local med cpu
+  read -r med _ < <(stats "$1" 3)
+  read -r cpu _ < <(stats "$1" 4)
+  ratio_row "$3" "$med" "$HELLO_MEDIAN" "$2"
+  ratio_row "  (same, CPU time)" "$cpu" "$HELLO_CPU" "$2"
+  ratio_row "  (same, hyperfine cross-check)" "$(hf "$1" median)" "$HF_HELLO" "$2"
+}
 printf '%-54s %-26s %s\n' target measured result
-printf '%-54s %-26s %s\n' "no-rules hook median <= 1.3 x AOT hello world median" \
-  "$(printf '%.2f / %.2f ms = %.2fx' "$NR_MEDIAN" "$HELLO_MEDIAN" "$(calc "$NR_MEDIAN / $HELLO_MEDIAN")")" \
-  "$(verdict "$NR_MEDIAN <= 1.3 * $HELLO_MEDIAN")"
-printf '%-54s %-26s %s\n' "  (same, CPU time)" \
-  "$(printf '%.2f / %.2f ms = %.2fx' "$NR_CPU" "$HELLO_CPU" "$(calc "$NR_CPU / $HELLO_CPU")")" \
-  "$(verdict "$NR_CPU <= 1.3 * $HELLO_CPU")"
-printf '%-54s %-26s %s\n' "  (same, hyperfine cross-check)" \
-  "$(printf '%.2f / %.2f ms = %.2fx' "$HF_NR" "$HF_HELLO" "$(calc "$HF_NR / $HF_HELLO")")" \
-  "$(verdict "$HF_NR <= 1.3 * $HF_HELLO")"
-read -r W11_MEDIAN _ < <(stats win11 3)
-read -r W11_CPU _ < <(stats win11 4)
-HF_W11=$(hf win11 median)
-printf '%-54s %-26s %s\n' "hookctl test win11 prepare median <= 2 x AOT hello" \
-  "$(printf '%.2f / %.2f ms = %.2fx' "$W11_MEDIAN" "$HELLO_MEDIAN" "$(calc "$W11_MEDIAN / $HELLO_MEDIAN")")" \
-  "$(verdict "$W11_MEDIAN <= 2 * $HELLO_MEDIAN")"
-printf '%-54s %-26s %s\n' "  (same, CPU time)" \
-  "$(printf '%.2f / %.2f ms = %.2fx' "$W11_CPU" "$HELLO_CPU" "$(calc "$W11_CPU / $HELLO_CPU")")" \
-  "$(verdict "$W11_CPU <= 2 * $HELLO_CPU")"
-printf '%-54s %-26s %s\n' "  (same, hyperfine cross-check)" \
-  "$(printf '%.2f / %.2f ms = %.2fx' "$HF_W11" "$HF_HELLO" "$(calc "$HF_W11 / $HF_HELLO")")" \
-  "$(verdict "$HF_W11 <= 2 * $HF_HELLO")"
+ratio_rows norules 1.3 "no-rules hook median <= 1.3 x AOT hello world median"
+ratio_rows win11 2 "hookctl test win11 prepare median <= 2 x AOT hello"
 printf '%-54s %-26s %s\n' "no-rules hook peak RSS <= 16 MiB" "$(printf '%.1f MiB' "$(calc "$RSS_norules / 1024")")" \
   "$(verdict "$RSS_norules <= 16384")"
 printf '%-54s %-26s %s\n' "hookctl test peak RSS <= 16 MiB" "$(printf '%.1f MiB' "$(calc "$RSS_test / 1024")")" \
