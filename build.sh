@@ -67,7 +67,7 @@ build_deb() {
   trap 'rm -rf "$stage"' RETURN
   chmod 0755 "$stage"
   install -D -m 0755 out/hookctl "$stage/usr/bin/hookctl"
-  install -d -m 0755 "$stage/etc/hookdispatcher/hooks.d" "$stage/DEBIAN"
+  install -d -m 0755 "$stage/etc/hookdispatcher/hooks.d" "$stage/etc/hookdispatcher/config.d" "$stage/DEBIAN"
   printf '{\n  "rulesDir": "/etc/hookdispatcher/hooks.d",\n  "stateDir": "/run/hookdispatcher"\n}\n' > "$stage/etc/hookdispatcher/config.json"
   install -D -m 0644 hooks.d/rules.schema.json "$stage/usr/share/hookdispatcher/rules.schema.json"
   install -d -m 0755 "$stage/usr/share/doc/hookdispatcher/examples"
