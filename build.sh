@@ -26,9 +26,10 @@ publish() {
   fi
   local size
   size=$(stat -c %s out/hookctl)
-  # 8.5 MiB since hookctl pin and the topology checks (+~370 KB of LINQ-heavy planning code, 2026-12-05).
-  if [ "$size" -gt $((17 * 512 * 1024)) ]; then
-    echo "build.sh: out/hookctl is $size bytes, over the 8.5 MiB budget" >&2
+  # 10 MiB since config.json is read with Microsoft.Extensions.Configuration.Json and the binder (issue 21): the cap
+  # is ours, not the users'; what every libvirt event pays is start-up time (bench/startup.sh), not bytes on disk.
+  if [ "$size" -gt $((10 * 1024 * 1024)) ]; then
+    echo "build.sh: out/hookctl is $size bytes, over the 10 MiB budget" >&2
     exit 1
   fi
 }
@@ -66,7 +67,7 @@ build_deb() {
   trap 'rm -rf "$stage"' RETURN
   chmod 0755 "$stage"
   install -D -m 0755 out/hookctl "$stage/usr/bin/hookctl"
-  install -d -m 0755 "$stage/etc/hookdispatcher/hooks.d" "$stage/DEBIAN"
+  install -d -m 0755 "$stage/etc/hookdispatcher/hooks.d" "$stage/etc/hookdispatcher/config.d" "$stage/DEBIAN"
   printf '{\n  "rulesDir": "/etc/hookdispatcher/hooks.d",\n  "stateDir": "/run/hookdispatcher"\n}\n' > "$stage/etc/hookdispatcher/config.json"
   install -D -m 0644 hooks.d/rules.schema.json "$stage/usr/share/hookdispatcher/rules.schema.json"
   install -d -m 0755 "$stage/usr/share/doc/hookdispatcher/examples"

@@ -8,6 +8,8 @@
 #   3. sh hook script  /bin/sh running a seed-style 'case "$2" in prepare) …' hook that does nothing for this domain
 #   4. hookctl test    dry run of linux-workstation prepare on the shipped example rules
 #   5. rules hook      'qemu withrules prepare begin -' then 'qemu withrules release end -' on a simulated host tree
+#   6. hookctl test win11  dry run of every handler: 'hookctl test win11 prepare' on the shipped simulated host
+#                      (hooks.d/examples/simhost.config.json, the main job of build.sh run)
 # Every command gets exactly LC_ALL, PATH and HOOKDISPATCHER_CONFIG as its environment and a small domain XML on stdin.
 # Timing: an interleaved fork/exec loop (primary: wall and CPU medians), hyperfine as a cross-check (JSON in $OUT);
 # peak RSS with /usr/bin/time -f %M.
@@ -114,6 +116,10 @@ run_env "$R_CFG" "$WORK/bin/qemu" withrules release end - <"$WORK/withrules.xml"
 [ "$(cat "$SIM/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages")" = 0 ] \
   || { echo "startup.sh: the rules hook did not give the simulated pool back" >&2; exit 1; }
 [ -z "$(ls -A "$WORK/norules/state")" ] || { echo "startup.sh: the no-rules hook wrote state" >&2; exit 1; }
+SIMHOST_CFG=$REPO/hooks.d/examples/simhost.config.json
+WIN11_XML=$REPO/hooks.d/examples/simhost/etc/libvirt/qemu/win11.xml
+run_env "$SIMHOST_CFG" out/hookctl test win11 prepare --xml "$WIN11_XML" >"$WORK/win11-output.txt"
+grep -q gpu "$WORK/win11-output.txt" || { echo "startup.sh: 'hookctl test win11 prepare' planned no gpu step" >&2; exit 1; }
 
 # --- timing 1: our interleaved loop (primary) ----------------------------------------------------------------------
 # A small C runner forks and execs each command directly (no shell), with exactly the three variables as environment
@@ -184,6 +190,7 @@ T=$'\t'
   echo "shhook${T}$WORK/domain.xml${T}$NR_CFG${T}/bin/sh${T}/bin/sh${T}$WORK/seed-hook.sh${T}norules${T}prepare${T}begin${T}-"
   echo "test${T}$WORK/domain.xml${T}$NR_CFG${T}$REPO/out/hookctl${T}$REPO/out/hookctl${T}test${T}linux-workstation${T}prepare${T}--config${T}$REPO/hooks.d/examples/simulation.config.json${T}--xml${T}$REPO/hooks.d/examples/linux-workstation.xml"
   echo "rules-prepare${T}$WORK/withrules.xml${T}$R_CFG${T}$WORK/bin/qemu${T}$WORK/bin/qemu${T}withrules${T}prepare${T}begin${T}-"
+  echo "win11${T}$WORK/domain.xml${T}$SIMHOST_CFG${T}$REPO/out/hookctl${T}$REPO/out/hookctl${T}test${T}win11${T}prepare${T}--xml${T}$WIN11_XML"
   echo "rules-release${T}$WORK/withrules.xml${T}$R_CFG${T}$WORK/bin/qemu${T}$WORK/bin/qemu${T}withrules${T}release${T}end${T}-"
 } >"$WORK/spec.tsv"
 echo "timing: $RUNS interleaved rounds of all commands (after $WARMUP warm-up rounds) …" >&2
@@ -207,16 +214,17 @@ stats() {
 # hyperfine 1.15 (Debian 12) has no --input and gives '-N' commands /dev/null as stdin, so each command runs as
 # "exec CMD < XML" under sh, whose spawn time hyperfine measures and subtracts; and it times one command after the
 # other, so load from other work on the machine lands unevenly. Hence only a cross-check of the table above.
-NAMES=(norules hello shhook test rules)
-LABELS=("no-rules hook (fast path)" "AOT hello world" "/bin/sh seed hook script" "hookctl test (dry run)" "rules hook prepare+release")
+NAMES=(norules hello shhook test rules win11)
+LABELS=("no-rules hook (fast path)" "AOT hello world" "/bin/sh seed hook script" "hookctl test (dry run)" "rules hook prepare+release" "hookctl test win11 prepare")
 CMDS=(
   "unset PWD; exec '$WORK/bin/qemu' norules prepare begin - <'$WORK/domain.xml'"
   "unset PWD; exec '$HELLO' <'$WORK/domain.xml'"
   "unset PWD; exec /bin/sh '$WORK/seed-hook.sh' norules prepare begin - <'$WORK/domain.xml'"
   "unset PWD; exec '$REPO/out/hookctl' test linux-workstation prepare --config '$REPO/hooks.d/examples/simulation.config.json' --xml '$REPO/hooks.d/examples/linux-workstation.xml' <'$WORK/domain.xml'"
   "unset PWD; '$WORK/bin/qemu' withrules prepare begin - <'$WORK/withrules.xml' && exec '$WORK/bin/qemu' withrules release end - <'$WORK/withrules.xml'"
+  "unset PWD; exec '$REPO/out/hookctl' test win11 prepare --xml '$WIN11_XML' <'$WORK/domain.xml'"
 )
-CFGS=("$NR_CFG" "$NR_CFG" "$NR_CFG" "$NR_CFG" "$R_CFG")
+CFGS=("$NR_CFG" "$NR_CFG" "$NR_CFG" "$NR_CFG" "$R_CFG" "$SIMHOST_CFG")
 # ('unset PWD' keeps the environment exactly the three variables: dash exports PWD otherwise.)
 for i in "${!NAMES[@]}"; do
   echo "hyperfine: ${LABELS[$i]} ($HF_RUNS runs) …" >&2
@@ -242,6 +250,7 @@ RSS_hello=$(peak_rss "$NR_CFG" "$WORK/domain.xml" "$HELLO")
 RSS_shhook=$(peak_rss "$NR_CFG" "$WORK/domain.xml" /bin/sh "$WORK/seed-hook.sh" norules prepare begin -)
 RSS_test=$(peak_rss "$NR_CFG" "$WORK/domain.xml" out/hookctl test linux-workstation prepare \
   --config hooks.d/examples/simulation.config.json --xml hooks.d/examples/linux-workstation.xml)
+RSS_win11=$(peak_rss "$SIMHOST_CFG" "$WORK/domain.xml" out/hookctl test win11 prepare --xml "$WIN11_XML")
 rss_prep=0 rss_rel=0
 for _ in $(seq "$RSS_RUNS"); do
   run_env "$R_CFG" /usr/bin/time -f %M -o "$WORK/rss" "$WORK/bin/qemu" withrules prepare begin - <"$WORK/withrules.xml"
@@ -289,20 +298,21 @@ echo "state journalled) then 'qemu withrules release end -'. 'hookctl test' plan
 echo "only a hugepages section (a dry run of cpuIsolation also asks systemd for the current AllowedCPUs over D-Bus)."
 echo
 
-read -r NR_MEDIAN _ < <(stats norules 3)
-read -r NR_CPU _ < <(stats norules 4)
-HF_NR=$(hf norules median)
 verdict() { if [ "$(calc "$1")" = 1 ]; then echo PASS; else echo MISS; fi; }
+ratio_row() { # LABEL VALUE HELLO FACTOR -> one target row
+  printf '%-54s %-26s %s\n' "$1" "$(printf '%.2f / %.2f ms = %.2fx' "$2" "$3" "$(calc "$2 / $3")")" "$(verdict "$2 <= $4 * $3")"
+}
+ratio_rows() { # NAME FACTOR LABEL -> wall, CPU and hyperfine rows of NAME against the hello world
+  local med cpu
+  read -r med _ < <(stats "$1" 3)
+  read -r cpu _ < <(stats "$1" 4)
+  ratio_row "$3" "$med" "$HELLO_MEDIAN" "$2"
+  ratio_row "  (same, CPU time)" "$cpu" "$HELLO_CPU" "$2"
+  ratio_row "  (same, hyperfine cross-check)" "$(hf "$1" median)" "$HF_HELLO" "$2"
+}
 printf '%-54s %-26s %s\n' target measured result
-printf '%-54s %-26s %s\n' "no-rules hook median <= 1.3 x AOT hello world median" \
-  "$(printf '%.2f / %.2f ms = %.2fx' "$NR_MEDIAN" "$HELLO_MEDIAN" "$(calc "$NR_MEDIAN / $HELLO_MEDIAN")")" \
-  "$(verdict "$NR_MEDIAN <= 1.3 * $HELLO_MEDIAN")"
-printf '%-54s %-26s %s\n' "  (same, CPU time)" \
-  "$(printf '%.2f / %.2f ms = %.2fx' "$NR_CPU" "$HELLO_CPU" "$(calc "$NR_CPU / $HELLO_CPU")")" \
-  "$(verdict "$NR_CPU <= 1.3 * $HELLO_CPU")"
-printf '%-54s %-26s %s\n' "  (same, hyperfine cross-check)" \
-  "$(printf '%.2f / %.2f ms = %.2fx' "$HF_NR" "$HF_HELLO" "$(calc "$HF_NR / $HF_HELLO")")" \
-  "$(verdict "$HF_NR <= 1.3 * $HF_HELLO")"
+ratio_rows norules 1.3 "no-rules hook median <= 1.3 x AOT hello world median"
+ratio_rows win11 2 "hookctl test win11 prepare median <= 2 x AOT hello"
 printf '%-54s %-26s %s\n' "no-rules hook peak RSS <= 16 MiB" "$(printf '%.1f MiB' "$(calc "$RSS_norules / 1024")")" \
   "$(verdict "$RSS_norules <= 16384")"
 printf '%-54s %-26s %s\n' "hookctl test peak RSS <= 16 MiB" "$(printf '%.1f MiB' "$(calc "$RSS_test / 1024")")" \

@@ -89,7 +89,7 @@ echo "installed $bin"
 install -d -m 0755 -o root -g root "$root/etc/libvirt/hooks"
 ln -sfn /usr/local/bin/hookctl "$hook"
 echo "linked $hook -> /usr/local/bin/hookctl"
-install -d -m 0755 -o root -g root "$etc" "$etc/hooks.d"
+install -d -m 0755 -o root -g root "$etc" "$etc/config.d" "$etc/hooks.d"
 if [ ! -e "$etc/config.json" ]; then
   printf '{\n  "rulesDir": "/etc/hookdispatcher/hooks.d",\n  "stateDir": "/run/hookdispatcher"\n}\n' > "$etc/config.json"
   chmod 0644 "$etc/config.json"

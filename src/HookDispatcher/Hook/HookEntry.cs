@@ -21,7 +21,7 @@ internal static class HookEntry
             return ExitCodes.Ok;
         }
         var path = HookConfig.ResolvePath(configPath);
-        if (FastConfig.Read(path) is { } dirs && !Relevant(dirs.RulesDir, dirs.StateDir, hookEvent.Domain))
+        if (FastConfig.Read(path) is { Complete: true } dirs && !Relevant(dirs.RulesDir, dirs.StateDir, hookEvent.Domain))
         {
             return ExitCodes.Ok;
         }

@@ -17,23 +17,33 @@ internal sealed class HookRunner(Services services, TextWriter stderr)
     public static int Run(HookEvent hookEvent, string configPath)
     {
         HookConfig config;
+        string? configError = null;
         try
         {
             config = ConfigLoader.Load(configPath);
         }
         catch (ConfigException e)
         {
-            // A broken config must not fail a reconnect (libvirt kills the running VM) nor block a release.
-            Console.Error.WriteLine($"hookdispatcher: {hookEvent.Domain} {hookEvent.Operation}: {e.Message}");
             if (hookEvent.Action == HookAction.Apply)
             {
+                Console.Error.WriteLine($"hookdispatcher: {hookEvent.Domain} {hookEvent.Operation}: {e.Message}");
                 return ExitCodes.Invalid;
             }
-            config = HookConfig.Defaults;
+            // A broken config must not fail a reconnect (libvirt kills the running VM) nor block a release, and the
+            // defaults would miss a domain whose state lives elsewhere: the directories come from what can still
+            // be read of the layers.
+            config = FastConfig.Read(configPath).Lenient();
+            configError = e.Message;
         }
         // libvirt shows the hook's whole stderr in 'virsh start' errors: without journald, logs must not go there,
         // only the one-line error does.
         var services = Services.Create(config, logFallback: TextWriter.Null);
+        if (configError is not null)
+        {
+            Console.Error.WriteLine($"hookdispatcher: {hookEvent.Domain} {hookEvent.Operation}: {configError}; going on with stateDir {config.StateDir}, hostRoot {config.HostRoot}");
+            services.Log.ForContext("LIBVIRT_DOMAIN", hookEvent.Domain).Error(
+                "{Operation:l}: {Reason:l}; going on with stateDir {StateDir:l}, hostRoot {HostRoot:l}", hookEvent.Operation, configError, config.StateDir, config.HostRoot);
+        }
         return new HookRunner(services, Console.Error).Run(hookEvent, Console.OpenStandardInput);
     }
 

@@ -82,19 +82,21 @@ public sealed class ConfigLoaderTests
         using var dir = new TempDir();
         var file = dir.Join("c.json");
         File.WriteAllText(file, json);
-        var full = ConfigLoader.Load(file);
-        FastConfig.Read(file).ShouldBe((full.RulesDir, full.StateDir));
+        var full = ConfigLoader.Load(file, []);
+        FastConfig.Read(file, []).ShouldBe(new ConfigDirs(full.RulesDir, full.StateDir, full.HostRoot, Complete: true));
     }
 
     [Theory]
     [InlineData("""{ "rulesDir": """)]
     [InlineData("""{ "rulesDir": "" }""")]
+    [InlineData("""{ "RulesDir": "/r" }""")]
+    [InlineData("""{ "stateDir": "/a", "stateDir": "/b" }""")]
     public void TheFastPathDefersABrokenConfigToTheFullLoader(string json)
     {
         using var dir = new TempDir();
         var file = dir.Join("c.json");
         File.WriteAllText(file, json);
-        FastConfig.Read(file).ShouldBeNull();
-        Should.Throw<ConfigException>(() => ConfigLoader.Load(file));
+        FastConfig.Read(file, []).Complete.ShouldBeFalse();
+        Should.Throw<ConfigException>(() => ConfigLoader.Load(file, []));
     }
 }

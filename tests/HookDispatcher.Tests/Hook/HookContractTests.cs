@@ -41,6 +41,45 @@ public sealed class HookContractTests
         File.Exists(host.StateFile("vm1")).ShouldBeFalse();
     }
 
+    /// <summary>
+    /// Issue 20: a release whose config cannot be loaded used the built-in defaults, found no state under the default
+    /// stateDir and left the pages held. It now reads the directories leniently and says so in one line.
+    /// </summary>
+    [Theory]
+    [InlineData("unknown key")]
+    [InlineData("syntax error after the directories")]
+    [InlineData("broken drop-in")]
+    public void ReleaseWithABrokenConfigStillFindsAndUndoesTheDomainsState(string how)
+    {
+        using var host = new SimulatedHost();
+        host.Rule("vm1", Rule16);
+        host.Hook("vm1", "prepare", "begin", SimulatedHost.DomainXml("vm1")).ExitCode.ShouldBe(0);
+        host.Read(SimulatedHost.Nr2M).ShouldBe("16");
+        var json = File.ReadAllText(host.ConfigPath);
+        var broken = host.ConfigPath;
+        switch (how)
+        {
+            case "unknown key":
+                File.WriteAllText(host.ConfigPath, json.Replace("{", "{\"bogus\": 1,", StringComparison.Ordinal));
+                break;
+            case "syntax error after the directories":
+                File.WriteAllText(host.ConfigPath, json.TrimEnd().TrimEnd('}') + ", \"lockTimeoutSeconds\": ");
+                break;
+            default:
+                Directory.CreateDirectory(Path.Join(host.Path, "config.d"));
+                broken = Path.Join(host.Path, "config.d", "50-broken.json");
+                File.WriteAllText(broken, "{ \"stateDir\": ");
+                break;
+        }
+        var release = host.Hook("vm1", "release", "end", SimulatedHost.DomainXml("vm1"));
+        release.ExitCode.ShouldBe(0);
+        release.Stderr.ShouldStartWith($"hookdispatcher: vm1 release: {broken}: ");
+        release.Stderr.ShouldEndWith($"; going on with stateDir {host.StateDir}, hostRoot {host.HostRoot}\n");
+        release.Stderr.TrimEnd('\n').ShouldNotContain("\n");
+        host.Read(SimulatedHost.Nr2M).ShouldBe("0");
+        File.Exists(host.StateFile("vm1")).ShouldBeFalse();
+    }
+
     [Fact]
     public void ReleaseWorksAfterTheRuleFileWasDeleted()
     {

@@ -21,6 +21,7 @@ public sealed class InstallScriptTests
         File.ResolveLinkTarget(root.Join("etc/libvirt/hooks/qemu"), returnFinalTarget: false)!.FullName.ShouldBe("/usr/local/bin/hookctl");
         File.GetUnixFileMode(root.Join("usr/local/bin/hookctl")).ShouldBe((UnixFileMode)0x1ed); // 0755
         File.GetUnixFileMode(root.Join("etc/hookdispatcher/hooks.d")).ShouldBe((UnixFileMode)0x1ed);
+        File.GetUnixFileMode(root.Join("etc/hookdispatcher/config.d")).ShouldBe((UnixFileMode)0x1ed);
         File.ReadAllText(root.Join("etc/hookdispatcher/config.json")).ShouldContain("\"rulesDir\": \"/etc/hookdispatcher/hooks.d\"");
         File.Exists(root.Join("etc/libvirt/hooks/qemu.hookdispatcher-backup")).ShouldBeFalse();
     }

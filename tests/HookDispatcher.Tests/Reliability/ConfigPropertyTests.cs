@@ -28,10 +28,10 @@ public sealed class ConfigPropertyTests
         Gen.OneOf(Gen.OneOf(Fragments).Array[0, 40].Select(string.Concat), Gen.String).Sample(text =>
         {
             File.WriteAllText(path, text, Encoding.UTF8);
-            FastConfig.Read(path);
+            FastConfig.Read(path, []);
             try
             {
-                ConfigLoader.Load(path);
+                ConfigLoader.Load(path, []);
             }
             catch (ConfigException)
             {

@@ -18,6 +18,7 @@ check "dpkg -i succeeds" test "$rc" -eq 0
 expect_eq "hook link" "$(readlink "$HOOK")" "/usr/bin/hookctl"
 check "postinst restarted libvirtd" grep -qF "restarting libvirtd" <<<"$out"
 check "libvirtd answers" eventually 60 virsh list
+check "the package made the config drop-in directory" test -d /etc/hookdispatcher/config.d
 
 base=$(hp_total)
 name=e2e-deb
