@@ -23,11 +23,12 @@ internal sealed class DomainXmlBuffer(Func<Stream> source)
         try
         {
             using var stream = source();
-            var chunk = new byte[64 * 1024];
+            // A live XML is a few KiB: a chunk on the stack, not a fresh 64 KB array on every event.
+            Span<byte> chunk = stackalloc byte[16 * 1024];
             int read;
-            while (buffer.Length <= DomainXmlReader.MaxBytes && (read = stream.Read(chunk, 0, chunk.Length)) > 0)
+            while (buffer.Length <= DomainXmlReader.MaxBytes && (read = stream.Read(chunk)) > 0)
             {
-                buffer.Write(chunk, 0, read);
+                buffer.Write(chunk[..read]);
             }
         }
         catch (IOException)

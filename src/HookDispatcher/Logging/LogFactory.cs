@@ -1,4 +1,5 @@
 using Serilog;
+using Serilog.Core;
 using Serilog.Events;
 
 namespace HookDispatcher.Logging;
@@ -9,9 +10,16 @@ namespace HookDispatcher.Logging;
 /// </summary>
 internal static class LogFactory
 {
-    public static ILogger Create(LogOptions options) =>
+    /// <summary>The logger, built when it is first written to or given a context (<see cref="DeferredLogger"/>).</summary>
+    public static ILogger Create(LogOptions options)
+    {
+        var minimum = options.Verbose ? LogEventLevel.Debug : LogEventLevel.Information;
+        return new DeferredLogger(() => Build(options, minimum), minimum);
+    }
+
+    private static Logger Build(LogOptions options, LogEventLevel minimum) =>
         new LoggerConfiguration()
-            .MinimumLevel.Is(options.Verbose ? LogEventLevel.Debug : LogEventLevel.Information)
+            .MinimumLevel.Is(minimum)
             .WriteTo.Sink(new JournaldSink(options.JournalSocket, options.Fallback))
             .CreateLogger();
 }

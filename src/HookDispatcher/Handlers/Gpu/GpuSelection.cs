@@ -14,7 +14,8 @@ internal sealed record GpuSelection(IReadOnlyList<GpuDevice> Devices, IReadOnlyL
 {
     public static GpuSelection Resolve(GpuRule rule, DomainInfo domain, IHostFs fs)
     {
-        var managed = domain.Hostdevs.Where(h => h.Managed).Select(h => h.Address).ToHashSet();
+        // ConvertAll, not Select after Where: a generic virtual call, ~0.1 ms the first time (DomainXmlReader.Extract).
+        var managed = domain.Hostdevs.Where(h => h.Managed).ToList().ConvertAll(h => h.Address).ToHashSet();
         var requested = rule.Devices
             .Concat(rule.FromDomainXml ? domain.Hostdevs.Select(h => h.Address) : [])
             .Distinct()
@@ -70,9 +71,9 @@ internal sealed record GpuSelection(IReadOnlyList<GpuDevice> Devices, IReadOnlyL
             throw Refuse($"{device.Address} is the boot GPU (boot_vga = 1) the host console runs on; add \"singleGpu\" to the rule to hand it over");
         }
         // Functions .1… leave the host before .0; release undoes in reverse, so .0 comes back first. See BindDeviceStep.
+        // One key, not OrderBy(…).ThenByDescending(…): ThenBy is a generic virtual call (DomainXmlReader.Extract).
         var ordered = selected.Values
-            .OrderBy(d => (d.Address.Segment, d.Address.Bus, d.Address.Slot))
-            .ThenByDescending(d => d.Address.Function)
+            .OrderBy(d => (d.Address.Segment, d.Address.Bus, d.Address.Slot, -d.Address.Function))
             .ToList();
         return new GpuSelection(ordered, leftToLibvirt.Distinct().ToList());
     }
