@@ -29,8 +29,11 @@ internal static unsafe class Kvmfr
     /// <summary>KVMFR_DMABUF_GETSIZE, <c>_IO('u', 0x44)</c> in module/kvmfr.h: answers the device's size in bytes.</summary>
     private const nuint GetSize = 0x7544;
 
-    public static string SizeArgument(IReadOnlyList<ulong> sizesMiB) =>
-        "static_size_mb=" + string.Join(',', sizesMiB.Select(s => s.ToString(CultureInfo.InvariantCulture)));
+    /// <summary>"static_size_mb=64,32", as modprobe is given it.</summary>
+    public static string SizeArgument(IReadOnlyList<ulong> sizesMiB) => "static_size_mb=" + Format(sizesMiB);
+
+    /// <summary>"64,32", as the kernel prints the array and a record keeps it (<see cref="Parse"/> reads it back).</summary>
+    public static string Format(IReadOnlyList<ulong> sizesMiB) => string.Join(',', sizesMiB.Select(s => s.ToString(CultureInfo.InvariantCulture)));
 
     /// <summary>
     /// The loaded module's static devices in MiB, kvmfr0 first (empty: loaded without static_size_mb); null when

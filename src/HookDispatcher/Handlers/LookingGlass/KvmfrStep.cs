@@ -86,7 +86,7 @@ internal sealed class KvmfrStep(
             var sizes = Kvmfr.SizesMiB(fs);
             if (sizes is [var first, ..] && first >= sizeMiB)
             {
-                return Data(loadedHere: false, reloaded: false, sizes, Join(sizes));
+                return Data(loadedHere: false, reloaded: false, sizes, Kvmfr.Format(sizes));
             }
             if (Kvmfr.Holders(fs) is { Count: > 0 } holders)
             {
@@ -96,7 +96,7 @@ internal sealed class KvmfrStep(
             }
             unloadFirst = true;
             load = [sizeMiB, .. (sizes ?? []).Skip(1)];
-            return Data(loadedHere: false, reloaded: true, load, sizes is null ? Unknown : Join(sizes));
+            return Data(loadedHere: false, reloaded: true, load, sizes is null ? Unknown : Kvmfr.Format(sizes));
         });
         if (load is not null)
         {
@@ -219,7 +219,7 @@ internal sealed class KvmfrStep(
         ["sizeMiB"] = sizeMiB.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["loadedHere"] = loadedHere ? "true" : "false",
         ["reloaded"] = reloaded ? "true" : "false",
-        ["moduleSizes"] = Join(inForce),
+        ["moduleSizes"] = Kvmfr.Format(inForce),
         ["userSizes"] = userSizes,
     };
 
@@ -256,8 +256,6 @@ internal sealed class KvmfrStep(
         context.Ledger.Holders(LookingGlassHandler.KindName, r => r.Id == StepId, exceptDomain: context.Domain);
 
     private static bool Flag(StepRecord record, string key) => record.Data.GetValueOrDefault(key) == "true";
-
-    private static string Join(IReadOnlyList<ulong> sizes) => string.Join(',', sizes.Select(s => s.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
     private static string Modprobe(IReadOnlyList<ulong> sizes) => KernelModules.CommandLine(Kvmfr.Module, [Kvmfr.SizeArgument(sizes)]);
 }
