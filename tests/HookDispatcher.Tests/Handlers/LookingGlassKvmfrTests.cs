@@ -317,9 +317,13 @@ public sealed class LookingGlassKvmfrTests : IDisposable, ILogEventSink
     [Fact]
     public void AKvmfrSizeAbove1024MiBIsRefusedByTheValidatorAtSizeMiB()
     {
-        var error = RuleDir.SingleError("""{ "lookingGlass": { "device": "kvmfr", "owner": "alice", "sizeMiB": 2048 } }""");
+        const string json = """{ "lookingGlass": { "device": "kvmfr", "owner": "alice", "sizeMiB": 2048 } }""";
+        var error = RuleDir.SingleError(json);
         error.Path.ShouldBe("$.lookingGlass.sizeMiB");
         error.Message.ShouldContain("kvmfr makes devices of at most 1024 MiB");
+        RulesSchema.Errors(json).ShouldNotBeEmpty();
+        RulesSchema.Errors("""{ "lookingGlass": { "device": "shm", "owner": "alice", "sizeMiB": 2048 } }""").ShouldBeEmpty();
+        RulesSchema.Errors("""{ "lookingGlass": { "device": "kvmfr", "owner": "alice", "sizeMiB": 1024 } }""").ShouldBeEmpty();
     }
     [Fact]
     public void HookctlTestShowsTheKvmfrStepWithItsWritesOnASimulatedHost()
