@@ -8,7 +8,7 @@ namespace HookDispatcher.Doctor;
 
 /// <summary>
 /// Per-domain checks: the PCI devices with their IOMMU groups member by member, who holds the GPU for a
-/// single-GPU handover, and whether the domain XML and the rules agree.
+/// single-GPU handover, whether the domain XML and the rules agree, and Looking Glass's memory.
 /// </summary>
 internal static class DomainChecks
 {
@@ -45,6 +45,10 @@ internal static class DomainChecks
         if (rules is not null)
         {
             checks.AddRange(Agreement(area, info, rules));
+        }
+        if (rules?.LookingGlass is { } glass)
+        {
+            checks.AddRange(LookingGlassChecks.Run(fs, area, info, glass));
         }
         checks.AddRange(PinChecks.Run(fs, area, info));
         return checks;

@@ -27,7 +27,17 @@ internal sealed record DomainInfo(
 
     /// <summary>Each <c>&lt;shmem&gt;</c> device (Looking Glass's IVSHMEM).</summary>
     public IReadOnlyList<SharedMemoryDevice> SharedMemory { get; init; } = [];
+
+    /// <summary>Files QEMU is told to map through <c>&lt;qemu:commandline&gt;</c> or <c>&lt;qemu:override&gt;</c> (kvmfr's device).</summary>
+    public IReadOnlyList<QemuMemoryFile> QemuMemoryFiles { get; init; } = [];
 }
+
+/// <summary>
+/// A file QEMU maps that libvirt's own elements do not describe: a <c>memory-backend-file</c>'s <c>mem-path</c>
+/// with its <c>size</c> (null: not given or not read), or a path-valued <c>&lt;qemu:override&gt;</c> property.
+/// <paramref name="Where"/> says which element it came from, for messages.
+/// </summary>
+internal sealed record QemuMemoryFile(string Path, ulong? SizeBytes, string Where);
 
 /// <summary>
 /// A <c>&lt;shmem name&gt;</c> device. formatdomain ("Shared memory device"): the model defaults to ivshmem-plain,

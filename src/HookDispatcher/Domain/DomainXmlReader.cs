@@ -132,6 +132,7 @@ internal static partial class DomainXmlReader
             MemoryRegions = GuestMemoryReader.Read(root, at, memoryBytes, pages, hugepages is not null),
             Pins = DomainPinsReader.Read(root, at),
             SharedMemory = root.Element("devices")?.Elements("shmem").Select(at.SharedMemory).ToArray() ?? [],
+            QemuMemoryFiles = QemuPassthroughReader.Read(root),
         };
     }
 

@@ -25,6 +25,9 @@ internal sealed class Services
     public static readonly TimeSpan GpuTimeout = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan ModprobeTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>Longest wait for udev to make /dev/kvmfr0 once kvmfr is loaded.</summary>
+    public static readonly TimeSpan KvmfrTimeout = TimeSpan.FromSeconds(5);
+
     public Services(
         HookConfig config, ILogger log, IHostFs? fs = null, ISystemd? systemd = null, StateStore? store = null, IKernelModules? modules = null)
     {
@@ -41,7 +44,7 @@ internal sealed class Services
             // First: a service that holds the GPU (nvidia-persistenced) or memory is stopped before the rest acts.
             new StopUnitsHandler(Systemd),
             new HugepagesHandler(),
-            new LookingGlassHandler(fs => new OwnedFiles(fs)),
+            new LookingGlassHandler(fs => new OwnedFiles(fs), Modules, KvmfrTimeout),
             new SleepInhibitorHandler(Systemd, BinaryPath, config.SystemBus, TimeSpan.FromSeconds(10)),
             // A test's host model is seen only by this process; the real sysfs (or a copied tree) by a child too.
             new GpuHandler(Systemd, new GpuOptions(Modules, new FramebufferConsole(Fs), GpuTimeout, GpuTimeout,

@@ -14,6 +14,7 @@ internal static unsafe partial class LibC
     public const int O_CREAT = 0x40;
     public const int O_EXCL = 0x80;
     public const int O_TRUNC = 0x200;
+    public const int O_NONBLOCK = 0x800;
     public const int O_NOFOLLOW = 0x20000;
     public const int O_CLOEXEC = 0x80000;
     public const int LOCK_EX = 2;

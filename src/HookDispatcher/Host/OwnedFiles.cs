@@ -9,10 +9,10 @@ internal sealed record FileOwner(uint Uid, uint Gid, uint Mode)
 }
 
 /// <summary>
-/// Files the hook creates or hands to a user (the Looking Glass <c>/dev/shm</c> file): created, re-owned and
-/// removed under the host root. <c>/dev/shm</c> is writable by everyone, so a name there may be a symlink a user
-/// planted to have root re-own another file: every call opens with O_NOFOLLOW, acts on that descriptor only, and
-/// refuses anything but a regular file.
+/// Files the hook creates or hands to a user (the Looking Glass <c>/dev/shm</c> file, the kvmfr device node):
+/// created, re-owned and removed under the host root. <c>/dev/shm</c> is writable by everyone, so a name there may
+/// be a symlink a user planted to have root re-own another file: every call opens with O_NOFOLLOW, acts on that
+/// descriptor only, and refuses anything but a regular file (or, where asked for, a character device).
 /// </summary>
 internal sealed unsafe class OwnedFiles(IHostFs fs)
 {
@@ -22,12 +22,14 @@ internal sealed unsafe class OwnedFiles(IHostFs fs)
     private const int GidOffset = 32;
     private const uint TypeMask = 0xF000;
     private const uint RegularType = 0x8000;
+    private const uint CharDeviceType = 0x2000;
 
     /// <summary>The file's owner and mode; null when it does not exist.</summary>
-    public FileOwner? Stat(string absolutePath)
+    /// <param name="device">A character device is what is expected (/dev/kvmfr0), and a regular file is refused.</param>
+    public FileOwner? Stat(string absolutePath, bool device = false)
     {
         var path = fs.Resolve(absolutePath);
-        var fd = LibC.Open(path, LibC.O_RDONLY | LibC.O_NOFOLLOW | LibC.O_CLOEXEC, 0);
+        var fd = Open(path, device);
         if (fd < 0)
         {
             var errno = Marshal.GetLastPInvokeError();
@@ -35,7 +37,7 @@ internal sealed unsafe class OwnedFiles(IHostFs fs)
         }
         try
         {
-            return Regular(fd, path);
+            return Checked(fd, path, device);
         }
         finally
         {
@@ -63,18 +65,18 @@ internal sealed unsafe class OwnedFiles(IHostFs fs)
         }
     }
 
-    /// <summary>Gives the existing regular file <paramref name="owner"/>'s owner, group and mode.</summary>
-    public void SetOwner(string absolutePath, FileOwner owner)
+    /// <summary>Gives the existing regular file (character device with <paramref name="device"/>) <paramref name="owner"/>'s owner, group and mode.</summary>
+    public void SetOwner(string absolutePath, FileOwner owner, bool device = false)
     {
         var path = fs.Resolve(absolutePath);
-        var fd = LibC.Open(path, LibC.O_RDONLY | LibC.O_NOFOLLOW | LibC.O_CLOEXEC, 0);
+        var fd = Open(path, device);
         if (fd < 0)
         {
             throw new HostIoException("open", path, null, Marshal.GetLastPInvokeError());
         }
         try
         {
-            Regular(fd, path);
+            Checked(fd, path, device);
             Own(fd, path, owner);
         }
         finally
@@ -97,14 +99,24 @@ internal sealed unsafe class OwnedFiles(IHostFs fs)
         }
     }
 
-    private static FileOwner Regular(int fd, string path)
+    /// <summary>
+    /// Opening a device node calls its driver's open(); kvmfr has none (its file operations are ioctl and mmap), and
+    /// O_NONBLOCK keeps any other driver from waiting in it.
+    /// </summary>
+    private static int Open(string path, bool device) =>
+        LibC.Open(path, LibC.O_RDONLY | LibC.O_NOFOLLOW | LibC.O_CLOEXEC | (device ? LibC.O_NONBLOCK : 0), 0);
+
+    private static FileOwner Checked(int fd, string path, bool device)
     {
         var buffer = stackalloc byte[StatSize];
         Check(LibC.Fstat(fd, buffer), "stat", path, null);
         var mode = *(uint*)(buffer + ModeOffset);
-        if ((mode & TypeMask) != RegularType)
+        var wanted = device ? CharDeviceType : RegularType;
+        if ((mode & TypeMask) != wanted)
         {
-            throw new HostIoException("use", path, null, 0, new IOException("not a regular file (a symlink or device there is never followed)"));
+            throw new HostIoException("use", path, null, 0, new IOException(device
+                ? "not a character device (a symlink there is never followed)"
+                : "not a regular file (a symlink or device there is never followed)"));
         }
         return new FileOwner(*(uint*)(buffer + UidOffset), *(uint*)(buffer + GidOffset), mode & 0xFFF);
     }

@@ -106,7 +106,7 @@ internal static class RuleBinder
         {
             glass.Error("no \"owner\": the desktop user who runs the Looking Glass client, e.g. \"alice\"");
         }
-        return new LookingGlassRule(
+        var rule = new LookingGlassRule(
             glass.Get("device", LookingGlassDevice.Shm, RuleValues.LookingGlassDevice),
             glass.Get<ulong?>("sizeMiB", null, RuleValues.SizeMiB),
             glass.Get("owner", "root", RuleValues.AccountName),
@@ -116,6 +116,12 @@ internal static class RuleBinder
             (int)glass.Get("height", 1080L, RuleValues.Integer(1, 16384)),
             glass.Get("hdr", false, RuleValues.Bool),
             glass.Get("at", Stage.Prepare, RuleValues.StageBeforeQemu));
+        if (rule is { Device: LookingGlassDevice.Kvmfr, SizeMiB: > RuleValues.KvmfrMaxSizeMiB })
+        {
+            glass.Error("sizeMiB", FormattableString.Invariant(
+                $"kvmfr makes devices of at most {RuleValues.KvmfrMaxSizeMiB} MiB (it multiplies static_size_mb out in a C int), got {rule.SizeMiB}"));
+        }
+        return rule;
     }
 
     private static ServicesRule? Services(RuleObjectReader? services)

@@ -33,6 +33,19 @@ internal sealed class RuleObjectReader
 
     public void Error(string message) => _errors.Add(new RuleError(Node.File, Node.Line, Node.Column, Path, message));
 
+    /// <summary>An error at member <paramref name="key"/> whose value is fine alone but not with another member's.</summary>
+    public void Error(string key, string message)
+    {
+        if (Node.Member(key) is { } member)
+        {
+            Add(member.Value, RulePath.Member(Path, key), message);
+        }
+        else
+        {
+            Error(message);
+        }
+    }
+
     /// <summary>A nested section: absent or <c>false</c> is null, <c>true</c> is a section with defaults.</summary>
     public RuleObjectReader? Section(string key, params string[] known)
     {

@@ -5,6 +5,12 @@ namespace HookDispatcher.Rules;
 /// <summary>The values of the <c>lookingGlass</c> section.</summary>
 internal static partial class RuleValues
 {
+    /// <summary>
+    /// kvmfr sizes a static device as <c>size_mb * 1024 * 1024</c> in a C int, so 2048 MiB and more overflow and
+    /// its allocation fails: 1024 MiB is the largest power of two it can make.
+    /// </summary>
+    public const ulong KvmfrMaxSizeMiB = 1024;
+
     public static string? LookingGlassDevice(RuleNode node, out LookingGlassDevice value) =>
         Choice(node, out value, ("shm", Rules.LookingGlassDevice.Shm), ("kvmfr", Rules.LookingGlassDevice.Kvmfr));
 

@@ -33,7 +33,7 @@ public sealed class LookingGlassTests : IDisposable
 
     public void Dispose() => _root.Dispose();
 
-    private static LookingGlassHandler Handler => new(fs => new OwnedFiles(fs));
+    private LookingGlassHandler Handler => new(fs => new OwnedFiles(fs), new SimKvmfr(_root.Path), TimeSpan.FromSeconds(1));
 
     private string Shm => _root.Join("dev", "shm", "looking-glass");
 
@@ -99,7 +99,6 @@ public sealed class LookingGlassTests : IDisposable
     [InlineData("""{ "owner": "alice" }""", "<shmem name='looking-glass'><server path='/run/ivshmem.sock'/></shmem>", "has no <shmem name='looking-glass'><model")]
     [InlineData("""{ "owner": "bob", "sizeMiB": 64 }""", "<shmem name='lg'/>", "lookingGlass: owner \"bob\" is not a user in /etc/passwd")]
     [InlineData("""{ "owner": "alice", "group": "video", "sizeMiB": 64 }""", "<shmem name='lg'/>", "group \"video\" is not a group in /etc/group")]
-    [InlineData("""{ "owner": "alice", "device": "kvmfr" }""", "<shmem name='looking-glass'/>", "device \"kvmfr\" (the KVMFR module) is not implemented in this version")]
     public void WhatCannotWorkIsRefusedWhilePlanningInOneLine(string rule, string shmem, string message)
     {
         var e = Should.Throw<PlanException>(() => Plan(rule, Domain(shmem)));

@@ -33,10 +33,10 @@ internal sealed class FaultyModules(IKernelModules inner, FaultPlan plan) : IKer
 {
     public bool IsLoaded(string name) => inner.IsLoaded(name);
 
-    public void Load(string name)
+    public void Load(string name, params IReadOnlyList<string> parameters)
     {
         plan.Hit($"modprobe {name}", message => new ModuleException(name, message));
-        inner.Load(name);
+        inner.Load(name, parameters);
     }
 
     public void Unload(string name)

@@ -363,9 +363,9 @@ internal sealed class SimPciHost : IHostFs, IKernelModules, IFramebufferConsole
 
     public bool IsLoaded(string name) => ModuleLoaded(name.Replace('-', '_'));
 
-    public void Load(string name)
+    public void Load(string name, params IReadOnlyList<string> parameters)
     {
-        ModuleCalls.Add("load " + name);
+        ModuleCalls.Add("load " + string.Join(' ', [name, .. parameters]));
         Timeline.Add("load " + name);
         if (!Modules.TryGetValue(name.Replace('-', '_'), out var module))
         {

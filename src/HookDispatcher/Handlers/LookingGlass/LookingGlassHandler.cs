@@ -6,11 +6,14 @@ using HookDispatcher.Rules;
 namespace HookDispatcher.Handlers.LookingGlass;
 
 /// <summary>
-/// Looking Glass's shared memory, made before QEMU starts and put back at release (looking-glass.io, "IVSHMEM with
-/// standard shared memory"): the <c>/dev/shm/&lt;name&gt;</c> file of the domain's <c>&lt;shmem&gt;</c>, owned by
-/// the desktop user who runs the client (group kvm, mode 0660) and as large as the frames need.
+/// Looking Glass's shared memory, made before QEMU starts and put back at release: with device "shm"
+/// (looking-glass.io, "IVSHMEM with standard shared memory") the <c>/dev/shm/&lt;name&gt;</c> file of the domain's
+/// <c>&lt;shmem&gt;</c>; with "kvmfr" ("IVSHMEM with the KVMFR module") the module's <c>/dev/kvmfr0</c>, loaded as
+/// large as needed. Either is owned by the desktop user who runs the client (group kvm, mode 0660) and as large as
+/// the frames need.
 /// </summary>
-internal sealed class LookingGlassHandler(Func<IHostFs, OwnedFiles> files) : IHandler
+/// <param name="deviceTimeout">Longest wait for /dev/kvmfr0 once the module is loaded (udev makes the node).</param>
+internal sealed class LookingGlassHandler(Func<IHostFs, OwnedFiles> files, IKernelModules modules, TimeSpan deviceTimeout) : IHandler
 {
     public const string KindName = "lookingGlass";
 
@@ -33,30 +36,37 @@ internal sealed class LookingGlassHandler(Func<IHostFs, OwnedFiles> files) : IHa
         {
             return [];
         }
-        if (rule.Device == LookingGlassDevice.Kvmfr)
-        {
-            throw Refuse("device \"kvmfr\" (the KVMFR module) is not implemented in this version; use \"shm\"");
-        }
-        var sizeMiB = rule.SizeMiB ?? AutoSizeMiB(rule.Width, rule.Height, rule.Hdr);
-        var from = rule.SizeMiB is null
-            ? FormattableString.Invariant($"{rule.Width}×{rule.Height}{(rule.Hdr ? " HDR" : "")}")
-            : "the rule's sizeMiB";
-        var shmem = Shmem(context.Domain);
-        var bytes = sizeMiB << 20;
-        if (shmem.SizeBytes is { } xmlSize && xmlSize != bytes)
-        {
-            throw Refuse(FormattableString.Invariant(
-                $"<shmem name='{shmem.Name}'> has <size> {xmlSize >> 20} MiB but Looking Glass needs {sizeMiB} MiB for {from}: set <size unit='M'>{sizeMiB}</size> in the domain XML (or sizeMiB in the rule)"));
-        }
+        var (sizeMiB, from) = Need(rule);
         var accounts = new Accounts(context.Fs);
         var uid = accounts.Uid(rule.Owner) ?? throw Refuse($"owner \"{rule.Owner}\" is not a user in /etc/passwd");
         var gid = accounts.Gid(rule.Group) ?? throw Refuse($"group \"{rule.Group}\" is not a group in /etc/group");
         var owner = new FileOwner(uid, gid, rule.Mode);
-        return [new ShmFileStep(files(context.Fs), $"/dev/shm/{shmem.Name}", owner, $"{rule.Owner}:{rule.Group}", (long)bytes, from)];
+        if (rule.Device == LookingGlassDevice.Kvmfr)
+        {
+            if (sizeMiB > RuleValues.KvmfrMaxSizeMiB)
+            {
+                throw Refuse(FormattableString.Invariant(
+                    $"{from} needs {sizeMiB} MiB but kvmfr makes devices of at most {RuleValues.KvmfrMaxSizeMiB} MiB; lower width/height or hdr, or use \"shm\""));
+            }
+            KvmfrBackend(context.Domain, sizeMiB, from);
+            return [new KvmfrStep(modules, files(context.Fs), owner, $"{rule.Owner}:{rule.Group}", sizeMiB, from, deviceTimeout, context.Fs)];
+        }
+        var shmem = Shmem(context.Domain, sizeMiB, from);
+        return [new ShmFileStep(files(context.Fs), $"/dev/shm/{shmem.Name}", owner, $"{rule.Owner}:{rule.Group}", (long)(sizeMiB << 20), from)];
     }
+
+    /// <summary>The MiB the frames need and what says so ("2560×1440", "the rule's sizeMiB").</summary>
+    public static (ulong SizeMiB, string From) Need(LookingGlassRule rule) => rule.SizeMiB is { } given
+        ? (given, "the rule's sizeMiB")
+        : (AutoSizeMiB(rule.Width, rule.Height, rule.Hdr), FormattableString.Invariant($"{rule.Width}×{rule.Height}{(rule.Hdr ? " HDR" : "")}"));
 
     public void Undo(StepRecord record, ExecContext context)
     {
+        if (record.Id == KvmfrStep.StepId)
+        {
+            KvmfrStep.Undo(record, context, modules, files(context.Fs));
+            return;
+        }
         var files1 = files(context.Fs);
         var path = record.Get("path");
         if (record.Data.GetValueOrDefault("created") == "true")
@@ -70,17 +80,22 @@ internal sealed class LookingGlassHandler(Func<IHostFs, OwnedFiles> files) : IHa
     }
 
     public IReadOnlyList<string> DescribeUndo(StepRecord record) =>
-        record.Data.GetValueOrDefault("created") == "true"
+        record.Id == KvmfrStep.StepId ? KvmfrStep.DescribeUndo(record)
+        : record.Data.GetValueOrDefault("created") == "true"
             ? [$"remove {record.Get("path")} (created at prepare)"]
             : record.Data.TryGetValue("found", out var found)
                 ? [$"give {record.Get("path")} back {ShmFileStep.ParseOwner(found)}"]
                 : [];
 
     public IReadOnlyList<string> DescribeHost(StepRecord record, IHostFs fs) =>
+        record.Id == KvmfrStep.StepId ? KvmfrStep.DescribeHost(fs, modules, files(fs)) :
         [files(fs).Stat(record.Get("path")) is { } now ? $"{record.Get("path")}: {now}" : $"{record.Get("path")}: absent"];
 
-    /// <summary>The ivshmem-plain device Looking Glass maps: the one named looking-glass, else the only one.</summary>
-    private static SharedMemoryDevice Shmem(DomainInfo domain)
+    /// <summary>
+    /// The ivshmem-plain device Looking Glass maps (the one named looking-glass, else the only one), as large as
+    /// the frames need when the XML gives its size; throws <see cref="PlanException"/> naming what to change.
+    /// </summary>
+    public static SharedMemoryDevice Shmem(DomainInfo domain, ulong sizeMiB, string from)
     {
         var plain = domain.SharedMemory.Where(s => s.Model == "ivshmem-plain" && !s.HasServer).ToList();
         var chosen = plain.FirstOrDefault(s => s.Name == "looking-glass") ?? (plain.Count == 1 ? plain[0] : null);
@@ -91,9 +106,30 @@ internal sealed class LookingGlassHandler(Func<IHostFs, OwnedFiles> files) : IHa
                 : $"the domain XML has several ivshmem-plain <shmem> devices ({string.Join(", ", plain.Select(s => s.Name))}) and none is named looking-glass");
         }
         // libvirt refuses a name with '/' itself; "." and ".." would name /dev/shm or /dev.
-        return chosen.Name.Contains('/', StringComparison.Ordinal) || chosen.Name is "." or ".." or ""
-            ? throw Refuse($"<shmem name='{chosen.Name}'> is not a file name")
-            : chosen;
+        if (chosen.Name.Contains('/', StringComparison.Ordinal) || chosen.Name is "." or ".." or "")
+        {
+            throw Refuse($"<shmem name='{chosen.Name}'> is not a file name");
+        }
+        if (chosen.SizeBytes is { } xmlSize && xmlSize != sizeMiB << 20)
+        {
+            throw Refuse(FormattableString.Invariant(
+                $"<shmem name='{chosen.Name}'> has <size> {xmlSize >> 20} MiB but Looking Glass needs {sizeMiB} MiB for {from}: set <size unit='M'>{sizeMiB}</size> in the domain XML (or sizeMiB in the rule)"));
+        }
+        return chosen;
+    }
+
+    /// <summary>
+    /// The memory-backend-file (or qemu:override property) that maps /dev/kvmfr0, null when the XML has none (doctor
+    /// says so; QEMU may be given it otherwise); throws <see cref="PlanException"/> when its size is not the one
+    /// needed, as kvmfr cannot map more than its device holds and the client needs all of it.
+    /// </summary>
+    public static QemuMemoryFile? KvmfrBackend(DomainInfo domain, ulong sizeMiB, string from)
+    {
+        var backend = domain.QemuMemoryFiles.FirstOrDefault(f => f.Path == Kvmfr.Device);
+        return backend?.SizeBytes is { } bytes && bytes != sizeMiB << 20
+            ? throw Refuse(FormattableString.Invariant(
+                $"{backend.Where} maps {bytes >> 20} MiB of {Kvmfr.Device} but Looking Glass needs {sizeMiB} MiB for {from}: set its size to {sizeMiB << 20} ({sizeMiB}M) in the domain XML (or sizeMiB in the rule)"))
+            : backend;
     }
 
     private static PlanException Refuse(string message) => new(KindName, message);
