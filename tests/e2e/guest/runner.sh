@@ -11,9 +11,17 @@ set -u
 export E2E_VIRSH_TIMEOUT=${E2E_VIRSH_TIMEOUT:-180}
 echo "runner: start $(date -u +%T), kernel $(uname -r), $(virsh --version 2>/dev/null | sed 's/^/libvirt /')"
 
+# Every pool's page count (size:count …), and putting them back: a scenario that leaks pages fails, and the next one
+# still starts with the memory the guest has (a leak of nearly all of it once let the OOM killer take libvirtd).
+pools() { local p; for p in /sys/kernel/mm/hugepages/hugepages-*; do printf '%s:%s ' "${p##*-}" "$(cat "$p/nr_hugepages")"; done; }
+restore_pools() {
+  local e; for e in $1; do echo "${e#*:}" > "/sys/kernel/mm/hugepages/hugepages-${e%%:*}/nr_hugepages"; done
+}
+domains() { timeout 60 virsh list --all --name 2>/dev/null; }
+
 finish() {
   local rc=$1
-  for d in $(virsh list --all --name 2>/dev/null); do
+  for d in $(domains); do
     timeout 60 virsh destroy "$d" >/dev/null 2>&1
     timeout 60 virsh undefine "$d" >/dev/null 2>&1
   done
@@ -30,6 +38,7 @@ timeout 180 bash "$share/install/install.sh" --binary "$share/hookctl" --restart
 timeout 120 bash -c 'until virsh -c qemu:///system list >/dev/null 2>&1; do sleep 1; done' || finish 3
 
 rc=0
+baseline_pools=$(pools)
 while read -r name; do
   [[ -n $name ]] || continue
   echo "runner: scenario $name"
@@ -39,13 +48,19 @@ while read -r name; do
      > "$results/$name.log" 2>&1 </dev/null
   src=$?
   ((src == 124)) && echo "FAIL scenario timed out after ${E2E_SCENARIO_TIMEOUT:-300}s" >> "$results/$name.log"
-  echo "$src" > "$results/$name.rc"
-  echo "runner: scenario $name exit $src in $((SECONDS - start)) s"
-  ((src == 0)) || rc=1
-  # Each scenario starts from a clean host: no domains, no rules.
-  for d in $(virsh list --all --name 2>/dev/null); do
+  # Each scenario starts from a clean host: no domains, no rules, the hugepage pools as the guest booted with.
+  for d in $(domains); do
     timeout 60 virsh destroy "$d" >/dev/null 2>&1; timeout 60 virsh undefine "$d" >/dev/null 2>&1
   done
   rm -rf /etc/hookdispatcher/hooks.d/*
+  left=$(pools)
+  if [[ $left != "$baseline_pools" ]]; then
+    echo "FAIL runner: the scenario left the hugepage pools at $left(booted with $baseline_pools); put back" >> "$results/$name.log"
+    restore_pools "$baseline_pools"
+    ((src == 0)) && src=1
+  fi
+  echo "$src" > "$results/$name.rc"
+  echo "runner: scenario $name exit $src in $((SECONDS - start)) s"
+  ((src == 0)) || rc=1
 done < "$share/scenarios/order"
 finish "$rc"

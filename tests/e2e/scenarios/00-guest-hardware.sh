@@ -11,5 +11,6 @@ group=$(readlink $gpu/iommu_group)
 expect_eq "GPU and audio share an IOMMU group" "$(readlink $audio/iommu_group)" "$group"
 expect_eq "the group holds just those two" "$(ls "$gpu/iommu_group/devices" | tr '\n' ' ')" "0000:01:00.0 0000:01:00.1 "
 check "2M hugepage pool exists" test -w /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
+check "1G hugepage pool exists (-cpu max has pdpe1gb; scenario 10 relies on it)" test -w /sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages
 expect_eq "hook is a symlink to hookctl" "$(readlink "$HOOK")" /usr/local/bin/hookctl
 expect_eq "rules dir owner and mode" "$(stat -c '%U %a' "$RULES_DIR")" "root 755"
