@@ -18,21 +18,28 @@ pages=$(( $(awk '/^MemTotal:/ {print $2}' /proc/meminfo) / 1048576 ))
 write_rule "$name" "{\"hugepages\": {\"pageSize\": \"1G\", \"count\": $pages, \"attempts\": 100, \"dropCaches\": \"never\", \"compactMemory\": \"ifShort\"}}"
 check "define $name" define_domain "$name"
 
-# The hook's pid: the process running hookctl (as /etc/libvirt/hooks/qemu) with this domain's prepare.
-hook_pid() {
-  local p
-  for p in /proc/[0-9]*; do
-    [[ $(readlink "$p/exe" 2>/dev/null) == /usr/local/bin/hookctl ]] || continue
-    tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -qF "$name prepare begin" && echo "${p#/proc/}"
-  done
-}
+# The hook's pid: the process libvirtd runs as /etc/libvirt/hooks/qemu with this domain's prepare (pgrep: one
+# process, not a fork per /proc entry, so the tight poll below does not starve the hook it waits for).
+hook_pid() { pgrep -f -x "/etc/libvirt/hooks/qemu $name prepare begin -" | head -n 1; }
 intent_journalled() { grep -q '"status": "Intent"' "$(state_file "$name")" 2>/dev/null; }
 
 virsh start "$name" > "$XML_DIR/$name.start.log" 2>&1 &
 vpid=$!
-check "the hook journalled its intent" eventually 90 intent_journalled
-pid=$(hook_pid)
-check "the hook is still running (pid '$pid')" test -n "$pid"
+# The hook asks for a few seconds at most (100 quick attempts; on a loaded run it was done before a 0.5 s poll saw
+# the intent), so poll tightly and SIGSTOP it the moment its intent is on disk: what follows does not race it.
+stop_at_intent() {
+  local deadline=$((SECONDS + 90))
+  pid=
+  while ((SECONDS < deadline)); do
+    [[ -n $pid ]] || pid=$(hook_pid)
+    if [[ -n $pid ]] && intent_journalled; then kill -STOP "$pid"; return; fi
+    sleep 0.05
+  done
+  return 1
+}
+# Not through check: that runs its command in a subshell, and pid is needed here.
+if stop_at_intent; then pass "the hook journalled its intent (pid $pid, stopped there)"; else fail "the hook journalled its intent (pid '$pid')"; fi
+check "the hook is still running, stopped (pid '$pid')" bash -c "grep -q '^State:.*T' /proc/$pid/status"
 check "hookctl status shows the interrupted step" \
   bash -c "hookctl status $name | grep -F 'hugepages:1048576kB [intent] at prepare begin' | grep -qF 'interrupted'"
 check "kill -9 the hook mid-prepare" kill -9 "$pid"
