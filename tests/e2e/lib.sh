@@ -27,10 +27,11 @@ expect_eq() {
   if [[ $2 == "$3" ]]; then pass "$1 (= '$3')"; else fail "$1: expected '$3', got '$2'"; return 1; fi
 }
 
-# eventually SECS cmd… : retries the command every 0.5 s until it succeeds (journald and release can lag a little).
+# eventually SECS cmd… : retries the command every 0.5 s (E2E_POLL s) until it succeeds (journald and release can
+# lag a little). It runs in this shell, so what the command sets stays set.
 eventually() {
   local deadline=$((SECONDS + $1)); shift
-  until "$@" >/dev/null 2>&1; do ((SECONDS < deadline)) || return 1; sleep 0.5; done
+  until "$@" >/dev/null 2>&1; do ((SECONDS < deadline)) || return 1; sleep "${E2E_POLL:-0.5}"; done
 }
 
 # Every virsh call is bounded so a stuck libvirtd fails the scenario instead of hanging the guest.
@@ -73,6 +74,9 @@ state_file() { echo "$STATE_DIR/$1.json"; }
 hp_total() { awk '/^HugePages_Total:/ {print $2}' /proc/meminfo; }
 # hp_is N : HugePages_Total is N now (for eventually, which must re-read it on every try).
 hp_is() { [[ $(hp_total) == "$1" ]]; }
+# hp_pool SIZE : the global pool of that page size (1048576kB, 2048kB); hp_pool_is SIZE N for eventually.
+hp_pool() { cat "/sys/kernel/mm/hugepages/hugepages-$1/nr_hugepages"; }
+hp_pool_is() { [[ $(hp_pool "$1") == "$2" ]]; }
 domstate() { virsh domstate "$1" 2>&1 | head -n 1; }
 
 cleanup_domains() {

@@ -17,14 +17,16 @@ pools() { local p; for p in /sys/kernel/mm/hugepages/hugepages-*; do printf '%s:
 restore_pools() {
   local e; for e in $1; do echo "${e#*:}" > "/sys/kernel/mm/hugepages/hugepages-${e%%:*}/nr_hugepages"; done
 }
-domains() { timeout 60 virsh list --all --name 2>/dev/null; }
+destroy_domains() {
+  local d
+  for d in $(timeout 60 virsh list --all --name 2>/dev/null); do
+    timeout 60 virsh destroy "$d" >/dev/null 2>&1; timeout 60 virsh undefine "$d" >/dev/null 2>&1
+  done
+}
 
 finish() {
   local rc=$1
-  for d in $(domains); do
-    timeout 60 virsh destroy "$d" >/dev/null 2>&1
-    timeout 60 virsh undefine "$d" >/dev/null 2>&1
-  done
+  destroy_domains
   timeout 60 journalctl -o json --no-pager > "$results/journal.json" 2>/dev/null
   cp -r /var/log/libvirt/qemu "$results/libvirt-qemu-logs" 2>/dev/null
   echo "$rc" > "$results/exitcode"
@@ -49,9 +51,7 @@ while read -r name; do
   src=$?
   ((src == 124)) && echo "FAIL scenario timed out after ${E2E_SCENARIO_TIMEOUT:-300}s" >> "$results/$name.log"
   # Each scenario starts from a clean host: no domains, no rules, the hugepage pools as the guest booted with.
-  for d in $(domains); do
-    timeout 60 virsh destroy "$d" >/dev/null 2>&1; timeout 60 virsh undefine "$d" >/dev/null 2>&1
-  done
+  destroy_domains
   rm -rf /etc/hookdispatcher/hooks.d/*
   left=$(pools)
   if [[ $left != "$baseline_pools" ]]; then

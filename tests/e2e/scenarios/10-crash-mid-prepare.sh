@@ -3,10 +3,7 @@
 # asked for pages it cannot grant: the state file and 'hookctl status' show the interrupted step, libvirt aborts the
 # start and calls release, which gives back whatever the kernel granted; nothing is left for 'hookctl release'.
 source "$(dirname "$0")/../lib.sh"
-pool=/sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages
-gig() { cat "$pool"; }
-gig_is() { [[ $(gig) == "$1" ]]; }
-base=$(gig)
+base=$(hp_pool 1048576kB)
 name=e2e-crash
 # As many 1G pages as fit in the guest's memory (3), with 100 attempts: the hook keeps asking, compacting after each
 # short attempt, for seconds. The guest's RAM is 0-2 GiB, ending just short of 2 GiB below the PCI hole, and 4-6 GiB;
@@ -28,17 +25,12 @@ vpid=$!
 # The hook asks for a few seconds at most (100 quick attempts; on a loaded run it was done before a 0.5 s poll saw
 # the intent), so poll tightly and SIGSTOP it the moment its intent is on disk: what follows does not race it.
 stop_at_intent() {
-  local deadline=$((SECONDS + 90))
-  pid=
-  while ((SECONDS < deadline)); do
-    [[ -n $pid ]] || pid=$(hook_pid)
-    if [[ -n $pid ]] && intent_journalled; then kill -STOP "$pid"; return; fi
-    sleep 0.05
-  done
-  return 1
+  [[ -n $pid ]] || pid=$(hook_pid)
+  [[ -n $pid ]] && intent_journalled && kill -STOP "$pid"
 }
-# Not through check: that runs its command in a subshell, and pid is needed here.
-if stop_at_intent; then pass "the hook journalled its intent (pid $pid, stopped there)"; else fail "the hook journalled its intent (pid '$pid')"; fi
+pid=
+if E2E_POLL=0.05 eventually 90 stop_at_intent; then pass "the hook journalled its intent (pid $pid, stopped there)"
+else fail "the hook journalled its intent (pid '$pid')"; fi
 check "the hook is still running, stopped (pid '$pid')" bash -c "grep -q '^State:.*T' /proc/$pid/status"
 check "hookctl status shows the interrupted step" \
   bash -c "hookctl status $name | grep -F 'hugepages:1048576kB [intent] at prepare begin' | grep -qF 'interrupted'"
@@ -46,10 +38,10 @@ check "kill -9 the hook mid-prepare" kill -9 "$pid"
 wait "$vpid"; rc=$?
 echo "virsh start said: $(cat "$XML_DIR/$name.start.log")"
 check "virsh start fails" test "$rc" -ne 0
-check "the 1G pool back at baseline (libvirt's release)" eventually 120 gig_is "$base"
+check "the 1G pool back at baseline (libvirt's release)" eventually 120 hp_pool_is 1048576kB "$base"
 check "no state file left" eventually 10 test ! -e "$(state_file "$name")"
 expect_eq "hookctl status" "$(hookctl status "$name")" "$name: holds nothing"
 expect_eq "hookctl release" "$(hookctl release "$name")" "$name: holds nothing"
 expect_eq "domstate" "$(domstate "$name")" "shut off"
 check "undefine $name" virsh undefine "$name"
-expect_eq "the 1G pool after undefine" "$(gig)" "$base"
+expect_eq "the 1G pool after undefine" "$(hp_pool 1048576kB)" "$base"
