@@ -31,7 +31,8 @@ stop_at_intent() {
 pid=
 if E2E_POLL=0.05 eventually 90 stop_at_intent; then pass "the hook journalled its intent (pid $pid, stopped there)"
 else fail "the hook journalled its intent (pid '$pid')"; fi
-check "the hook is still running, stopped (pid '$pid')" bash -c "grep -q '^State:.*T' /proc/$pid/status"
+# SIGSTOP takes effect when the hook next enters the kernel's signal path: wait for the state to show it.
+check "the hook is still running, stopped (pid '$pid')" eventually 10 grep -q '^State:.*T' "/proc/$pid/status"
 check "hookctl status shows the interrupted step" \
   bash -c "hookctl status $name | grep -F 'hugepages:1048576kB [intent] at prepare begin' | grep -qF 'interrupted'"
 check "kill -9 the hook mid-prepare" kill -9 "$pid"
