@@ -38,7 +38,34 @@ internal sealed class DomainRun(DomainState state, IHostFs fs, StateStore store,
             throw new StateException(
                 "left as it is, since what another domain holds is unknown: " + string.Join("; ", ledger.Unreadable.Select(u => u.Message)));
         }
-        return new ExecContext(State.Domain, fs, store, stepLog, ledger);
+        return new ExecContext(State.Domain, fs, store, stepLog, ledger) { Run = this };
+    }
+
+    /// <summary>
+    /// The release side of <see cref="StepScope.Claim"/>, for an undo of what domains share that runs outside the
+    /// host lock (systemd jobs, a module unload): under the host lock, with the ledger read now, <paramref name="decide"/>
+    /// returns what of <paramref name="record"/> this domain still gives back (merged into its data), or null when
+    /// another domain holds it all and gives it back (the record is dropped). That is journalled before the lock is
+    /// let go, so of two domains released at once the second always sees the first one's decision: they can never
+    /// both leave a shared unit or module to the other. Returns false when the record was dropped.
+    /// </summary>
+    public bool LetGo(StepRecord record, Func<Ledger, IReadOnlyDictionary<string, string>?> decide)
+    {
+        using var held = Host.Enter();
+        var keep = decide(Ledger.Load(store, State));
+        if (keep is null)
+        {
+            State.Steps.Remove(record);
+        }
+        else
+        {
+            foreach (var (key, value) in keep)
+            {
+                record.Data[key] = value;
+            }
+        }
+        Persist();
+        return keep is not null;
     }
 
     /// <summary>Writes the state file (deleted when it holds nothing), under the host lock: other domains read it there.</summary>

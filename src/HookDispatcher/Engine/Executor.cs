@@ -15,7 +15,9 @@ namespace HookDispatcher.Engine;
 /// <see cref="IHandler.SharesHostState"/> (hugepage pools, AllowedCPUs, IRQ and workqueue masks, cpufreq) runs
 /// under it whole: its writes are quick and depend on what the others hold. Every other step (device binds and
 /// their waits, module loads, systemd jobs, user scripts) runs outside it; one that takes a resource no other domain
-/// may hold checks the ledger and journals its intent in one critical section (<see cref="StepScope.Claim"/>).</item>
+/// may hold checks the ledger and journals its intent in one critical section (<see cref="StepScope.Claim"/>), and an
+/// undo outside it of what several domains may hold (a unit kept stopped, the kvmfr module) decides and journals what
+/// it still gives back in one (<see cref="ExecContext.LetGo"/>), so two releases at once never both leave it to the other.</item>
 /// <item>Order: domain lock, then host lock, never the reverse, so hooks cannot deadlock. Each record takes the
 /// next sequence number of the ledger when first journalled, so "first" and "last holder" follow the order domains
 /// took a resource.</item>

@@ -236,6 +236,20 @@ public sealed class LookingGlassKvmfrTests : IDisposable, ILogEventSink
     }
 
     [Fact]
+    public void TwoDomainsReleasedAtOnceUnloadTheModuleAndPutTheOwnerBack()
+    {
+        Prepare("win11");
+        Prepare("linux", """{ "device": "kvmfr", "owner": "bob", "group": "kvm", "sizeMiB": 32 }""");
+
+        AtOnce.AfterHeldHostLock(_store, () => Release("win11"), () => Release("linux")).ShouldAllBe(failures => failures.Count == 0);
+
+        _kvmfr.Calls.ShouldBe(["load kvmfr static_size_mb=64", "unload kvmfr"], "each decided from a ledger still listing the other would leave it loaded");
+        _kvmfr.IsLoaded("kvmfr").ShouldBeFalse();
+        _store.Load("win11").ShouldBeNull();
+        _store.Load("linux").ShouldBeNull();
+    }
+
+    [Fact]
     public void ASecondDomainNeedingMoreThanTheSharedModuleHoldsIsRefusedNamingTheFirst()
     {
         Prepare("linux", """{ "device": "kvmfr", "owner": "bob", "group": "kvm", "sizeMiB": 32 }""");

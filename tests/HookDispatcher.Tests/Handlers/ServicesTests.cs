@@ -67,6 +67,47 @@ public sealed class ServicesTests : IDisposable
         _h.Systemd.Calls.Count(c => c == "start miner.service").ShouldBe(1);
     }
 
+    private void MinerHeldByAAndBSyncByA()
+    {
+        _h.Systemd.Running["miner.service"] = [];
+        _h.Systemd.Running["sync.service"] = [];
+        Prepare("a", "miner.service", "sync.service");
+        Prepare("b", "miner.service");
+    }
+
+    [Fact]
+    public void TwoDomainsReleasedAtOnceStartTheUnitTheyBothHeldStoppedOnce()
+    {
+        MinerHeldByAAndBSyncByA();
+        _h.Systemd.Calls.Clear();
+
+        AtOnce.AfterHeldHostLock(_h.Store, () => _executor.Release("a", Fixtures.Log), () => _executor.Release("b", Fixtures.Log))
+            .ShouldAllBe(failures => failures.Count == 0);
+
+        _h.Systemd.Running.ShouldContainKey("miner.service", "each decided from a ledger still listing the other would leave miner stopped");
+        _h.Systemd.Running.Keys.Order().ShouldBe(["miner.service", "sync.service"]);
+        _h.Systemd.Calls.Count(c => c == "start miner.service").ShouldBe(1);
+        _h.Store.Load("a").ShouldBeNull();
+        _h.Store.Load("b").ShouldBeNull();
+    }
+
+    [Fact]
+    public void AReleaseNarrowsItsRecordToTheUnitsItStartsBeforeStartingThem()
+    {
+        MinerHeldByAAndBSyncByA();
+        _h.Systemd.FailOn = "start sync.service";
+        _executor.Release("a", Fixtures.Log).ShouldHaveSingleItem().ShouldContain("sync.service");
+        // Kept for a retry, it no longer holds miner: b, still running, starts that one.
+        var kept = _h.Store.Load("a")!.Steps.Single();
+        StopUnitsHandler.Units(kept).ShouldBe(["sync.service"]);
+        StopUnitsHandler.WereActive(kept).ShouldBe(["sync.service"]);
+        _h.Systemd.FailOn = null;
+        _executor.Release("b", Fixtures.Log).ShouldBeEmpty();
+        _h.Systemd.Running.ShouldContainKey("miner.service");
+        _executor.Release("a", Fixtures.Log).ShouldBeEmpty();
+        _h.Systemd.Running.Keys.Order().ShouldBe(["miner.service", "sync.service"]);
+    }
+
     [Fact]
     public void TheGpuHandoversStopUnitsAndTheServicesSectionShareOneUnit()
     {

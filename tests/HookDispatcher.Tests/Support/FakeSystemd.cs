@@ -35,6 +35,8 @@ internal sealed class FakeSystemd : ISystemd
 
     public List<string> Calls { get; } = [];
 
+    private readonly Lock _gate = new();
+
     /// <summary>When set, the call whose log text starts with this fails.</summary>
     public string? FailOn { get; set; }
 
@@ -69,19 +71,32 @@ internal sealed class FakeSystemd : ISystemd
         Running[unit] = argv;
     }
 
+    // Unit starts and stops may come from several domains' events at once (AtOnce): one at a time here.
     public void StopUnit(string unit)
     {
-        Record($"stop {unit}");
-        Running.Remove(unit);
+        lock (_gate)
+        {
+            Record($"stop {unit}");
+            Running.Remove(unit);
+        }
     }
 
     public void StartUnit(string unit)
     {
-        Record($"start {unit}");
-        Running[unit] = [];
+        lock (_gate)
+        {
+            Record($"start {unit}");
+            Running[unit] = [];
+        }
     }
 
-    public bool IsActive(string unit) => Running.ContainsKey(unit);
+    public bool IsActive(string unit)
+    {
+        lock (_gate)
+        {
+            return Running.ContainsKey(unit);
+        }
+    }
 
     public IReadOnlyList<Inhibitor> ListInhibitors() => !InhibitorsAppear ? [] : Running.Values
         .Where(argv => argv.Contains("inhibit-hold"))

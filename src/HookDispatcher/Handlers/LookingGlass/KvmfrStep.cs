@@ -130,9 +130,17 @@ internal sealed class KvmfrStep(
     public static void Undo(StepRecord record, ExecContext context, IKernelModules modules, OwnedFiles files)
     {
         var fs = context.Fs;
-        if (Others(context) is [.., var last])
+        // Decided under the host lock and journalled there: of two domains released at once, the second sees that
+        // the first let go, so one of them always puts the device and the module back.
+        string? stillUsing = null;
+        var mine = context.LetGo(record, ledger =>
         {
-            context.Log.Information("{Device:l} and the kvmfr module stay as they are: domain {Other:l} still uses them and puts them back when it is released", Kvmfr.Device, last.Domain);
+            stillUsing = Others(ledger, context.Domain) is [.., var last] ? last.Domain : null;
+            return stillUsing is null ? Keep : null;
+        });
+        if (!mine)
+        {
+            context.Log.Information("{Device:l} and the kvmfr module stay as they are: domain {Other:l} still uses them and puts them back when it is released", Kvmfr.Device, stillUsing);
             return;
         }
         if (record.Data.TryGetValue("found", out var found) && fs.Exists(Kvmfr.Device))
@@ -252,8 +260,13 @@ internal sealed class KvmfrStep(
         $"{Kvmfr.Device} is there but is not kvmfr's device (QEMU makes a plain file there when a VM starts before the module is loaded): " +
         $"with no VM using it, remove it (rm {Kvmfr.Device}) and start the VM again";
 
-    private static IReadOnlyList<(string Domain, StepRecord Record)> Others(ExecContext context) =>
-        context.Ledger.Holders(LookingGlassHandler.KindName, r => r.Id == StepId, exceptDomain: context.Domain);
+    private static IReadOnlyList<(string Domain, StepRecord Record)> Others(ExecContext context) => Others(context.Ledger, context.Domain);
+
+    private static IReadOnlyList<(string Domain, StepRecord Record)> Others(Ledger ledger, string domain) =>
+        ledger.Holders(LookingGlassHandler.KindName, r => r.Id == StepId, exceptDomain: domain);
+
+    /// <summary>What <see cref="ExecContext.LetGo"/> keeps of a record this domain gives back whole: all of it.</summary>
+    private static readonly Dictionary<string, string> Keep = [];
 
     private static bool Flag(StepRecord record, string key) => record.Data.GetValueOrDefault(key) == "true";
 

@@ -21,20 +21,31 @@ internal sealed class StopUnitsHandler(ISystemd systemd) : IHandler
             : [];
 
     /// <remarks>
+    /// Which units this domain starts is decided under the host lock and journalled there (the record narrowed to
+    /// them, <see cref="ExecContext.LetGo"/>): of two domains holding one unit stopped and released at once, the
+    /// second always sees that the first let go of it, so one of them starts it. The starts run outside the lock.
     /// An unreadable state file of another domain does not keep a unit stopped: a unit it may want stopped running
     /// again costs less than a display manager or a sync client left down for good (and a unit found stopped at
     /// prepare is recorded as not active, so it is never started by mistake).
     /// </remarks>
     public void Undo(StepRecord record, ExecContext context)
     {
-        var others = context.Ledger.HeldBesides(Kind, context.Domain, record.Id).Select(h => h.Record).ToList();
+        var stayStopped = new List<string>();
+        context.LetGo(record, ledger =>
+        {
+            var others = ledger.HeldBesides(Kind, context.Domain, record.Id).Select(h => h.Record).ToList();
+            stayStopped = WereActive(record).Where(u => others.Any(r => Holds(r, u))).ToList();
+            // What the record still holds is what it starts: a unit another domain holds too is that domain's to start.
+            var toStart = string.Join(',', WereActive(record).Except(stayStopped, StringComparer.Ordinal));
+            return new Dictionary<string, string> { ["units"] = toStart, ["wereActive"] = toStart };
+        });
+        foreach (var unit in stayStopped)
+        {
+            context.Log.Information("{Unit:l} stays stopped: another running domain asked it stopped too and starts it when it is released", unit);
+        }
         foreach (var unit in WereActive(record).Reverse())
         {
-            if (others.Any(r => Holds(r, unit)))
-            {
-                context.Log.Information("{Unit:l} stays stopped: another running domain asked it stopped too and starts it when it is released", unit);
-            }
-            else if (!systemd.IsActive(unit))
+            if (!systemd.IsActive(unit))
             {
                 systemd.StartUnit(unit);
             }
