@@ -114,40 +114,87 @@ printf '%s\n' "${names[@]}" > "$share/scenarios/order"
 printf 'E2E_SCENARIO_TIMEOUT=%q\nE2E_VIRSH_TIMEOUT=%q\n' \
   "${E2E_SCENARIO_TIMEOUT:-300}" "${E2E_VIRSH_TIMEOUT:-180}" > "$share/env"
 
-qemu-img create -q -f qcow2 -F raw -b "$cache/base.raw" "$run/overlay.qcow2"
-# Boot (~75 s under TCG) plus a generous minute and a half per scenario: a loaded 2-core host is slow.
-guest_timeout=${E2E_TIMEOUT:-$((300 + 90 * ${#names[@]}))}
-echo "e2e: booting guest (${#names[@]} scenarios, timeout ${guest_timeout}s)"
-boot_start=$SECONDS
-# The "GPU": a VGA function at 01:00.0 and its "HDMI audio" at 01:00.1 behind one root port, alone in an IOMMU group.
-timeout --kill-after=10 "$guest_timeout" qemu-system-x86_64 \
-  -machine q35 -accel tcg,thread=multi -cpu max -smp 4 -m 4G -device intel-iommu \
-  -display none -vga none -serial "file:$run/console.log" -monitor none -no-reboot \
-  -kernel "$cache/vmlinuz" -initrd "$cache/initrd.img" \
-  -append "root=/dev/vda rw console=ttyS0 intel_iommu=on iommu=pt systemd.unified_cgroup_hierarchy=1 panic=-1 no_timer_check" \
-  -drive "file=$run/overlay.qcow2,if=virtio,format=qcow2,cache=unsafe" \
-  -virtfs "local,path=$share,mount_tag=host,security_model=none" \
-  -device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,addr=0x6 \
-  -device VGA,bus=rp1,addr=0x0.0x0,multifunction=on \
-  -device ich9-intel-hda,id=hdmi,bus=rp1,addr=0x0.0x1 -audiodev none,id=snd0 \
-  -device hda-output,bus=hdmi.0,audiodev=snd0 \
-  -nic none </dev/null >"$run/qemu.log" 2>&1 &
-qemu_pid=$!
-qemu_rc=0
-wait "$qemu_pid" || qemu_rc=$?
-qemu_pid=
-echo "e2e: guest ran $((SECONDS - boot_start)) s"
+# boot_guest LIMIT : boots a fresh guest (a new overlay on the cached image) that runs $share/scenarios/order, with
+# a watchdog on the runner's heartbeat (guest/runner.sh writes it to the serial console every 10 s, not through the
+# share). The guest is stopped as wedged when it has beaten none after E2E_BOOT_LIMIT s (600), none for
+# E2E_BEAT_LIMIT s (180) since, or names a scenario running E2E_SCENARIO_TIMEOUT + 90 s (its own timeout could not
+# end it); LIMIT bounds the whole boot. Sets guest_rc and wedged ("" or why); the console is $run/console.$boot.log.
+boot=0
+boot_guest() {
+  local limit=$1 start=$SECONDS beats=0 n last_beat=$SECONDS beat cur age
+  local scenario_limit=$(( ${E2E_SCENARIO_TIMEOUT:-300} + 90 ))
+  boot=$((boot + 1)) guest_rc=0 wedged=
+  console=$run/console.$boot.log
+  rm -f "$run/overlay.qcow2"
+  qemu-img create -q -f qcow2 -F raw -b "$cache/base.raw" "$run/overlay.qcow2"
+  echo "e2e: booting guest $boot ($(grep -c . "$share/scenarios/order") scenarios, timeout ${limit}s)"
+  # The "GPU": a VGA function at 01:00.0 and its "HDMI audio" at 01:00.1 behind one root port, alone in an IOMMU group.
+  timeout --kill-after=10 "$limit" qemu-system-x86_64 \
+    -machine q35 -accel tcg,thread=multi -cpu max -smp 4 -m 4G -device intel-iommu \
+    -display none -vga none -serial "file:$console" -monitor none -no-reboot \
+    -kernel "$cache/vmlinuz" -initrd "$cache/initrd.img" \
+    -append "root=/dev/vda rw console=ttyS0 intel_iommu=on iommu=pt systemd.unified_cgroup_hierarchy=1 panic=-1 no_timer_check" \
+    -drive "file=$run/overlay.qcow2,if=virtio,format=qcow2,cache=unsafe" \
+    -virtfs "local,path=$share,mount_tag=host,security_model=none" \
+    -device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,addr=0x6 \
+    -device VGA,bus=rp1,addr=0x0.0x0,multifunction=on \
+    -device ich9-intel-hda,id=hdmi,bus=rp1,addr=0x0.0x1 -audiodev none,id=snd0 \
+    -device hda-output,bus=hdmi.0,audiodev=snd0 \
+    -nic none </dev/null >"$run/qemu.$boot.log" 2>&1 &
+  qemu_pid=$!
+  while kill -0 "$qemu_pid" 2>/dev/null; do
+    sleep 5
+    n=$(grep -ac '^e2e-runner: ' "$console" 2>/dev/null || true)
+    ((n != beats)) && { beats=$n; last_beat=$SECONDS; }
+    beat=$(grep -a '^e2e-runner: alive ' "$console" 2>/dev/null | tail -n 1 | tr -d '\r' || true)
+    read -r _ _ cur age <<<"$beat" || true
+    if ((beats == 0 && SECONDS - start > ${E2E_BOOT_LIMIT:-600})); then
+      wedged="no heartbeat from the runner ${E2E_BOOT_LIMIT:-600} s after boot"
+    elif ((beats > 0 && SECONDS - last_beat > ${E2E_BEAT_LIMIT:-180})); then
+      wedged="no heartbeat for ${E2E_BEAT_LIMIT:-180} s (last: $(grep -a '^e2e-runner: ' "$console" | tail -n 1 | tr -d '\r'))"
+    elif [[ -n $cur && $cur != - ]] && ((${age:-0} > scenario_limit)); then
+      wedged="scenario $cur still running after $age s (its timeout could not end it)"
+    fi
+    if [[ -n $wedged ]]; then
+      echo "e2e: guest $boot wedged: $wedged; stopping it" >&2
+      kill -KILL -- -"$qemu_pid" 2>/dev/null || true
+      break
+    fi
+  done
+  { wait "$qemu_pid"; } 2>/dev/null || guest_rc=$?   # (no "Killed" line from bash for a stopped guest)
+  qemu_pid=
+  echo "e2e: guest $boot ran $((SECONDS - start)) s"
+}
 
+# Boot (~75 s under TCG) plus a generous minute and a half per scenario: a loaded 2-core host is slow.
 results=$share/results
-if [[ ! -f $results/exitcode ]]; then
+diag=$run/diagnostics.txt
+: > "$diag"
+boot_guest "${E2E_TIMEOUT:-$((300 + 90 * ${#names[@]}))}"
+# A guest that ended without finishing (wedged, timed out, crashed) is an event of the machine under the tests, not
+# a scenario's FAIL: what it says is kept for the end of the output, and the scenarios it did not finish run once
+# more in a fresh guest. A scenario that ends, pass or fail, is never run again.
+while [[ ! -f $results/exitcode ]]; do
   keep_run=1
-  if ((qemu_rc == 124 || qemu_rc == 137)); then echo "e2e: guest timed out after ${guest_timeout}s" >&2
-  else echo "e2e: guest stopped (qemu exit $qemu_rc) without results" >&2; fi
-  echo "--- qemu.log"; tail -n 20 "$run/qemu.log" 2>/dev/null || true
-  echo "--- tail of the guest console"; tail -n 60 "$run/console.log" 2>/dev/null || true
-  [[ -s $results/runner.log ]] && { echo "--- runner.log"; tail -n 40 "$results/runner.log"; }
-  # What did finish still counts: each scenario's result is on the share as soon as it ends; the rest fail below.
-fi
+  current=$(grep -a '^e2e-runner: start ' "$console" 2>/dev/null | tail -n 1 | tr -d '\r' | cut -d' ' -f3)
+  [[ -n $current && -f $results/$current.rc ]] && current=
+  {
+    if [[ -n $wedged ]]; then echo "e2e: guest $boot wedged${current:+ during $current}: $wedged"
+    elif ((guest_rc == 124 || guest_rc == 137)); then echo "e2e: guest $boot timed out${current:+ during $current}"
+    else echo "e2e: guest $boot stopped (qemu exit $guest_rc) without results${current:+, during $current}"; fi
+    echo "--- qemu.$boot.log (tail)"; tail -n 5 "$run/qemu.$boot.log" 2>/dev/null || true
+    echo "--- console.$boot.log (tail)"; tr -d '\r' < "$console" 2>/dev/null | grep -av '^\s*$' | tail -n 25 || true
+    [[ -s $results/runner.log ]] && { echo "--- runner.log (tail)"; tail -n 5 "$results/runner.log"; }
+    if [[ -n $current && -f $results/$current.log ]]; then echo "--- $current.log on guest $boot (tail)"; tail -n 10 "$results/$current.log"; fi
+  } >> "$diag"
+  [[ -n $current && -f $results/$current.log ]] && mv "$results/$current.log" "$results/$current.boot$boot.log"
+  left=()
+  for n in "${names[@]}"; do [[ -f $results/$n.rc ]] || left+=("$n"); done
+  ((boot < 2 && ${#left[@]} > 0)) || break
+  printf '%s\n' "${left[@]}" > "$share/scenarios/order"
+  echo "e2e: running the ${#left[@]} scenario(s) guest $boot did not finish in a fresh guest" | tee -a "$diag"
+  boot_guest "${E2E_TIMEOUT:-$((300 + 90 * ${#left[@]}))}"
+done
 runner_rc=$(cat "$results/exitcode" 2>/dev/null || echo none)
 
 passed=0 failed=0
@@ -155,6 +202,7 @@ for n in "${names[@]}"; do
   log=$results/$n.log
   rc=$(cat "$results/$n.rc" 2>/dev/null || echo missing)
   echo "== $n"
+  compgen -G "$results/$n.boot*.log" >/dev/null && echo "  (a guest ended during its first run, see the end of this output; this is its run in a fresh guest)"
   [[ -f $log ]] && { grep -E '^(PASS|FAIL) ' "$log" | sed 's/^/  /' || true; }
   if [[ $rc == 0 ]] && grep -q '^PASS ' "$log" && ! grep -q '^FAIL ' "$log"; then
     passed=$((passed + 1)); echo "PASS $n"
@@ -169,5 +217,7 @@ if ((failed)) || [[ $runner_rc != 0 ]]; then
   keep_run=1
   [[ -s $results/runner.log ]] && { echo "--- runner.log (tail)"; tail -n 20 "$results/runner.log"; }
 fi
+# Last, where a shortened log still shows it: why a guest ended early.
+[[ -s $diag ]] && cat "$diag"
 echo "$passed passed, $failed failed"
 ((failed == 0)) && [[ $runner_rc == 0 ]]

@@ -11,6 +11,15 @@ set -u
 export E2E_VIRSH_TIMEOUT=${E2E_VIRSH_TIMEOUT:-180}
 echo "runner: start $(date -u +%T), kernel $(uname -r), $(virsh --version 2>/dev/null | sed 's/^/libvirt /')"
 
+# A heartbeat on the serial console, which does not go through the share: run.sh's watchdog reads it and restarts a
+# guest that has stopped (a frozen kernel, a hung share, a scenario its timeout could not end). It names the
+# scenario running and for how long; /run is the guest's own tmpfs.
+console=/dev/ttyS0
+progress() { printf 'e2e-runner: %s\n' "$*" > "$console" 2>/dev/null || true; }
+echo "- $(date +%s)" > /run/e2e-current
+( while sleep 10; do read -r cur since < /run/e2e-current; progress "alive $cur $(($(date +%s) - ${since:-0}))"; done ) &
+heartbeat=$!
+
 # Every pool's page count (size:count …), and putting them back: a scenario that leaks pages fails, and the next one
 # still starts with the memory the guest has (a leak of nearly all of it once let the OOM killer take libvirtd).
 pools() { local p; for p in /sys/kernel/mm/hugepages/hugepages-*; do printf '%s:%s ' "${p##*-}" "$(cat "$p/nr_hugepages")"; done; }
@@ -26,12 +35,15 @@ destroy_domains() {
 
 finish() {
   local rc=$1
+  echo "- $(date +%s)" > /run/e2e-current
   destroy_domains
   timeout 60 journalctl -o json --no-pager > "$results/journal.json" 2>/dev/null
   cp -r /var/log/libvirt/qemu "$results/libvirt-qemu-logs" 2>/dev/null
   echo "$rc" > "$results/exitcode"
   sync
   echo "runner: done, exit $rc"
+  progress "done $rc"
+  kill "$heartbeat" 2>/dev/null
   exit "$rc"
 }
 
@@ -44,6 +56,8 @@ baseline_pools=$(pools)
 while read -r name; do
   [[ -n $name ]] || continue
   echo "runner: scenario $name"
+  echo "$name $(date +%s)" > /run/e2e-current
+  progress "start $name"
   start=$SECONDS
   (cd "$share/scenarios" && E2E_SCENARIO=$name E2E_LIB=$share/lib.sh \
      timeout --kill-after=10 "${E2E_SCENARIO_TIMEOUT:-300}" bash "$share/scenarios/$name.sh") \
@@ -61,6 +75,8 @@ while read -r name; do
   fi
   echo "$src" > "$results/$name.rc"
   echo "runner: scenario $name exit $src in $((SECONDS - start)) s"
+  progress "end $name $src"
+  echo "- $(date +%s)" > /run/e2e-current
   ((src == 0)) || rc=1
 done < "$share/scenarios/order"
 finish "$rc"
