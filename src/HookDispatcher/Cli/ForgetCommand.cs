@@ -55,12 +55,11 @@ internal static class ForgetCommand
                     error.WriteLine($"hookctl: {refusal}");
                     return ExitCodes.ActionFailed;
                 }
-                var handlers = services.Handlers.ToDictionary(h => h.Kind);
                 foreach (var record in records)
                 {
                     var data = string.Join(" ", record.Data.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}"));
                     output.WriteLine($"{name}: {(result.GetValue(yes) ? "dropping" : "would drop")} {record.Id} [{record.Status.ToString().ToLowerInvariant()}] at {record.Event}: {data}");
-                    foreach (var line in HostNow(handlers.GetValueOrDefault(record.Kind), record, services.Fs))
+                    foreach (var line in HostNow(services.RecordKinds.Of(record), record, services.Fs))
                     {
                         output.WriteLine($"  host now: {line}");
                     }
@@ -130,11 +129,11 @@ internal static class ForgetCommand
         return ExitCodes.Ok;
     }
 
-    private static IReadOnlyList<string> HostNow(IHandler? handler, StepRecord record, IHostFs fs)
+    private static IReadOnlyList<string> HostNow(IRecordKind? kind, StepRecord record, IHostFs fs)
     {
         try
         {
-            return handler?.DescribeHost(record, fs) ?? [];
+            return kind?.DescribeHost(record, fs) ?? [];
         }
         catch (Exception e) when (e is HostIoException or InvalidDataException)
         {

@@ -128,11 +128,10 @@ internal static class TestCommand
             return ExitCodes.Ok;
         }
         output.WriteLine($"{domain} release end: {state.Steps.Count} step(s) to undo, in reverse order — dry run");
-        var handlers = services.Handlers.ToDictionary(h => h.Kind);
         foreach (var record in Enumerable.Reverse(state.Steps))
         {
             output.WriteLine($"  - {record.Id} [{record.Status.ToString().ToLowerInvariant()}]");
-            var lines = handlers.TryGetValue(record.Kind, out var handler) ? handler.DescribeUndo(record) : [$"unknown kind '{record.Kind}'"];
+            var lines = services.RecordKinds.Of(record) is { } kind ? kind.DescribeUndo(record) : [$"unknown kind '{record.Kind}'"];
             foreach (var line in lines)
             {
                 output.WriteLine($"       - {line}");

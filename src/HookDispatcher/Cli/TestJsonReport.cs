@@ -27,10 +27,9 @@ internal sealed record TestJsonReport(TestJson Json, int ExitCode)
         {
             return new(new TestJson(e.Domain, e.Name, true, [], null, services.Fs.Root, [], problem.Message), ExitCodes.ActionFailed);
         }
-        var handlers = services.Handlers.ToDictionary(h => h.Kind);
         var steps = (state?.Steps ?? []).AsEnumerable().Reverse().Select(r => new StepJson(
             r.Id, r.Kind, $"undo {r.Id}",
-            handlers.TryGetValue(r.Kind, out var handler) ? handler.DescribeUndo(r) : [$"unknown kind '{r.Kind}'"],
+            services.RecordKinds.Of(r) is { } kind ? kind.DescribeUndo(r) : [$"unknown kind '{r.Kind}'"],
             r.Status.ToString().ToLowerInvariant())).ToList();
         return new(new TestJson(e.Domain, e.Name, true, [], services.Store.PathOf(e.Domain), services.Fs.Root, steps), ExitCodes.Ok);
     }

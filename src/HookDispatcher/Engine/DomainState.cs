@@ -5,11 +5,13 @@ internal sealed class DomainState
 {
     /// <summary>
     /// The format this build writes. 1: records without sequence numbers (read as taken before any numbered one).
-    /// 2: each record has <see cref="StepRecord.Seq"/>. Fields a reader does not know are skipped, so a file written
+    /// 2: each record has <see cref="StepRecord.Seq"/>. 3: each record kind has a name of its own ("gpu.bind",
+    /// "scripts.release", "lookingGlass.shm"; before, "gpu" with the action inside), read from 1 and 2 by
+    /// <see cref="StateStore"/>'s migration. Fields a reader does not know are skipped, so a file written
     /// by a later build of the same format still reads; a file of a later format is refused by name
     /// (<see cref="StateStore"/>), never read as holding nothing.
     /// </summary>
-    public const int CurrentVersion = 2;
+    public const int CurrentVersion = 3;
 
     public int Version { get; set; } = CurrentVersion;
 

@@ -52,14 +52,14 @@ internal sealed partial class Executor
         }
         try
         {
-            var handler = handlers.FirstOrDefault(h => h.Kind == record.Kind);
-            if (handler is null)
+            var kind = _kinds.Of(record);
+            if (kind is null)
             {
-                return [Finding.Problem($"{record.Id}: no handler for kind '{record.Kind}'")];
+                return [Finding.Problem($"{record.Id}: no record kind '{record.Kind}' in this build")];
             }
-            using (run.HostIf(handler.SharesHostState))
+            using (run.HostIf(kind.SharesHostState))
             {
-                return handler.Reconcile(record, run.Context(stepLog, handler.SharesHostState));
+                return kind.Reconcile(record, run.Context(stepLog, kind.SharesHostState));
             }
         }
         catch (Exception e) when (e is not OutOfMemoryException)

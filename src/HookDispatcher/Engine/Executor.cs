@@ -12,7 +12,7 @@ namespace HookDispatcher.Engine;
 /// only its holder writes the domain's state file, so the event keeps it in memory (<see cref="DomainRun"/>).</item>
 /// <item>The <b>host lock</b> is held only for short read-modify-writes of what domains share: reading the
 /// ledger (every state file) and acting on it, and each journal write. A step or undo whose handler
-/// <see cref="IHandler.SharesHostState"/> (hugepage pools, AllowedCPUs, IRQ and workqueue masks, cpufreq) runs
+/// <see cref="IRecordKind.SharesHostState"/> (hugepage pools, AllowedCPUs, IRQ and workqueue masks, cpufreq) runs
 /// under it whole: its writes are quick and depend on what the others hold. Every other step (device binds and
 /// their waits, module loads, systemd jobs, user scripts) runs outside it; one that takes a resource no other domain
 /// may hold checks the ledger and journals its intent in one critical section (<see cref="StepScope.Claim"/>), and an
@@ -27,6 +27,8 @@ namespace HookDispatcher.Engine;
 /// </summary>
 internal sealed partial class Executor(IHostFs fs, StateStore store, IReadOnlyList<IHandler> handlers, TimeSpan lockTimeout)
 {
+    private readonly RecordKinds _kinds = new(handlers);
+
     /// <summary>
     /// Applies <paramref name="steps"/>, logging to <paramref name="log"/> (which carries the event's fields) for <paramref name="eventName"/>. On failure every step this call applied
     /// is undone in reverse order and <see cref="StepFailedException"/> is thrown.
@@ -79,7 +81,7 @@ internal sealed partial class Executor(IHostFs fs, StateStore store, IReadOnlyLi
             state.Steps.Add(record);
             try
             {
-                var shared = SharesHostState(step.Kind);
+                var shared = _kinds.SharesHostState(step.Kind);
                 using (run.HostIf(shared))
                 {
                     step.Apply(new StepScope(run.Context(stepLog, shared), record, run));
@@ -137,8 +139,6 @@ internal sealed partial class Executor(IHostFs fs, StateStore store, IReadOnlyLi
 
     private DomainRun Run(DomainState state, ILogger log) => new(state, fs, store, new HostLock(store, lockTimeout), log);
 
-    private bool SharesHostState(string kind) => handlers.FirstOrDefault(h => h.Kind == kind)?.SharesHostState ?? false;
-
     private List<string> UndoAll(DomainRun run)
     {
         if (run.State.Steps.Count == 0)
@@ -180,17 +180,17 @@ internal sealed partial class Executor(IHostFs fs, StateStore store, IReadOnlyLi
     private bool UndoOne(DomainRun run, StepRecord record, List<string> failures, bool persistFailures = false)
     {
         var stepLog = run.Log.ForContext("HOOK_STEP", record.Id);
-        var handler = handlers.FirstOrDefault(h => h.Kind == record.Kind);
+        var kind = _kinds.Of(record);
         // A shared record leaves the journal in the same critical section as its undo: another domain must never
         // see the host without it but the ledger with it.
-        using var shared = run.HostIf(handler?.SharesHostState ?? false);
+        using var shared = run.HostIf(kind?.SharesHostState ?? false);
         try
         {
-            if (handler is null)
+            if (kind is null)
             {
-                throw new StateException($"no handler for kind '{record.Kind}' (state written by another version?)");
+                throw new StateException($"no record kind '{record.Kind}' in this build (state written by another version?)");
             }
-            handler.Undo(record, run.Context(stepLog, handler.SharesHostState));
+            kind.Undo(record, run.Context(stepLog, kind.SharesHostState));
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

@@ -147,8 +147,29 @@ internal sealed class StateStore(string stateDir, Action<string>? beforeChange =
         {
             throw new StateException($"State file '{path}' names domain \"{state.Domain}\", not the one its name says{ForgetHint(path)}");
         }
+        if (state.Version < 3)
+        {
+            foreach (var record in state.Steps)
+            {
+                record.Kind = KindBefore3(record);
+            }
+        }
         return state;
     }
+
+    /// <summary>
+    /// Formats 1 and 2 named one kind for all of a handler's records and told them apart inside the record
+    /// (gpu: data "action"; scripts: data "type"; lookingGlass: the record id); from format 3 each record kind has
+    /// its own name, so only this migration still looks inside. The version on the file stays until it is saved.
+    /// </summary>
+    private static string KindBefore3(StepRecord record) => record.Kind switch
+    {
+        // A gpu intent journalled without data changed nothing: it reads as one of the note kinds.
+        "gpu" => "gpu." + record.Data.GetValueOrDefault("action", "usersChecked"),
+        "scripts" => "scripts." + record.Data.GetValueOrDefault("type", "script"),
+        "lookingGlass" => record.Id == "lookingGlass.kvmfr" ? "lookingGlass.kvmfr" : "lookingGlass.shm",
+        _ => record.Kind,
+    };
 
     /// <summary>What to do about a state file that cannot be read: its records cannot be undone, only dropped.</summary>
     private static string ForgetHint(string path) =>

@@ -9,7 +9,7 @@ internal abstract class Step
     /// <summary>Unique within a domain ("hugepages"); a done step with this id is not applied twice.</summary>
     public abstract string Id { get; }
 
-    /// <summary>The handler that undoes it (the key of <see cref="IHandler.Kind"/>).</summary>
+    /// <summary>The kind of the record it journals: the <see cref="IRecordKind.Name"/> of what undoes it.</summary>
     public abstract string Kind { get; }
 
     public abstract string Summary { get; }

@@ -19,7 +19,8 @@ internal sealed class StepRecord
 {
     public required string Id { get; init; }
 
-    public required string Kind { get; init; }
+    /// <summary>The name of its <see cref="IRecordKind"/> (set again when an older format is migrated).</summary>
+    public required string Kind { get; set; }
 
     public required string Event { get; init; }
 

@@ -50,11 +50,11 @@ internal sealed class Services
             new GpuHandler(Systemd, new GpuOptions(Modules, new FramebufferConsole(Fs), GpuTimeout, GpuTimeout,
                 fs is null ? new ChildDriverWrites(BinaryPath) : null)),
             new CpuIsolationHandler(Systemd),
-            .. CpuIsolationHandler.KernelFileHandlers(),
             new CpuGovernorHandler(),
             // Last: the user's scripts run after the built-in steps of their event and are undone before them.
             new ScriptsHandler(new ScriptRunner(new ProcessRunner(ModprobeTimeout), ScriptEvent, Store.Directory)),
         ];
+        RecordKinds = new RecordKinds(Handlers);
         Planner = new Planner(Handlers);
         Executor = new Executor(Fs, Store, Handlers, config.LockTimeout);
         Rules = new RuleLoader();
@@ -79,6 +79,9 @@ internal sealed class Services
     public ScriptEvent ScriptEvent { get; }
 
     public IReadOnlyList<IHandler> Handlers { get; }
+
+    /// <summary>Every kind of record the handlers journal: what undoes, checks and describes each.</summary>
+    public RecordKinds RecordKinds { get; }
 
     public Planner Planner { get; }
 

@@ -177,7 +177,7 @@ public sealed class RealKernelIsolationTests
 
         private StateStore Store => new(_dir.Join("state"));
 
-        private List<IHandler> Handlers => [new CpuIsolationHandler(_systemd), .. CpuIsolationHandler.KernelFileHandlers()];
+        private List<IHandler> Handlers => [new CpuIsolationHandler(_systemd)];
 
         private Executor Executor => new(fs, Store, Handlers, TimeSpan.FromSeconds(5));
 

@@ -99,8 +99,8 @@ public sealed class ServicesTests : IDisposable
         _executor.Release("a", Fixtures.Log).ShouldHaveSingleItem().ShouldContain("sync.service");
         // Kept for a retry, it no longer holds miner: b, still running, starts that one.
         var kept = _h.Store.Load("a")!.Steps.Single();
-        StopUnitsHandler.Units(kept).ShouldBe(["sync.service"]);
-        StopUnitsHandler.WereActive(kept).ShouldBe(["sync.service"]);
+        StopUnitsRecord.Units(kept).ShouldBe(["sync.service"]);
+        StopUnitsRecord.WereActive(kept).ShouldBe(["sync.service"]);
         _h.Systemd.FailOn = null;
         _executor.Release("b", Fixtures.Log).ShouldBeEmpty();
         _h.Systemd.Running.ShouldContainKey("miner.service");

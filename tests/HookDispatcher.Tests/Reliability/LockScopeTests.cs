@@ -27,7 +27,7 @@ public sealed class LockScopeTests(DBusDaemon bus) : IClassFixture<DBusDaemon>
         host.HookLink();
 
         var a = Task.Run(() => host.Hook("a", "prepare", "begin", SimulatedHost.DomainXml("a")));
-        WaitForRecord(host, "a", "scripts");
+        WaitForRecord(host, "a", "scripts.script");
 
         var prepare = host.Hook("b", "prepare", "begin", SimulatedHost.DomainXml("b"));
         (prepare.ExitCode, prepare.Stderr).ShouldBe((0, ""));
@@ -80,7 +80,7 @@ public sealed class LockScopeTests(DBusDaemon bus) : IClassFixture<DBusDaemon>
         host.HookLink();
 
         var a = Task.Run(() => host.Hook("a", "prepare", "begin", SimulatedHost.DomainXml("a")));
-        WaitForRecord(host, "a", "gpu");
+        WaitForRecord(host, "a", "gpu.bind");
 
         var prepare = host.Hook("b", "prepare", "begin", SimulatedHost.DomainXml("b"));
         (prepare.ExitCode, prepare.Stderr).ShouldBe((0, ""));

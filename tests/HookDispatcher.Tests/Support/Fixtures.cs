@@ -49,7 +49,6 @@ internal sealed class EngineHarness : IDisposable
             new HugepagesHandler(),
             new SleepInhibitorHandler(Systemd, "/usr/local/bin/hookctl", "unix:path=/run/dbus/system_bus_socket", TimeSpan.FromMilliseconds(200)),
             new CpuIsolationHandler(Systemd),
-            .. CpuIsolationHandler.KernelFileHandlers(),
             new CpuGovernorHandler(),
         ];
         Executor = new Executor(Fs, Store, Handlers, TimeSpan.FromSeconds(5));

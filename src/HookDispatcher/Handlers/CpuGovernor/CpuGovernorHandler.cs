@@ -14,7 +14,7 @@ internal sealed class CpuGovernorHandler : IHandler
 
     public string Kind => KindName;
 
-    public bool SharesHostState => true;
+    public IReadOnlyList<IRecordKind> RecordKinds { get; } = [new CpuGovernorRecord()];
 
     public IEnumerable<Step> Plan(PlanContext context)
     {
@@ -63,8 +63,4 @@ internal sealed class CpuGovernorHandler : IHandler
         }
         return [new CpuGovernorStep(rule.Governor, cpus, rule.Epp, policies, fs)];
     }
-
-    public void Undo(StepRecord record, ExecContext context) => CpuGovernorStep.Undo(record, context);
-
-    public IReadOnlyList<string> DescribeUndo(StepRecord record) => CpuGovernorStep.DescribeUndo(record);
 }

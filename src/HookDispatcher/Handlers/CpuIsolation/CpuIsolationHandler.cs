@@ -18,7 +18,12 @@ internal sealed class CpuIsolationHandler(ISystemd systemd) : IHandler
 
     public string Kind => KindName;
 
-    public bool SharesHostState => true;
+    public IReadOnlyList<IRecordKind> RecordKinds { get; } =
+    [
+        new CpuIsolationRecord(systemd),
+        new KernelFileRecord(IrqAffinityStep.KindName, IrqAffinityStep.Undo, IrqAffinityStep.DescribeUndo, IrqAffinityStep.Reconcile),
+        new KernelFileRecord(WorkqueueMaskStep.KindName, WorkqueueMaskStep.Undo, WorkqueueMaskStep.DescribeUndo),
+    ];
 
     public IEnumerable<Step> Plan(PlanContext context)
     {
@@ -68,53 +73,6 @@ internal sealed class CpuIsolationHandler(ISystemd systemd) : IHandler
         }
         return steps;
     }
-
-    /// <summary>The undo sides of the IRQ and workqueue steps this handler plans (their records have kinds of their own).</summary>
-    public static IEnumerable<IHandler> KernelFileHandlers() =>
-    [
-        new UndoOnlyHandler(IrqAffinityStep.KindName, IrqAffinityStep.Undo, IrqAffinityStep.DescribeUndo, IrqAffinityStep.Reconcile),
-        new UndoOnlyHandler(WorkqueueMaskStep.KindName, WorkqueueMaskStep.Undo, WorkqueueMaskStep.DescribeUndo),
-    ];
-
-    public void Undo(StepRecord record, ExecContext context)
-    {
-        var units = Units(record);
-        var others = context.OtherDomainsRecords(KindName);
-        foreach (var unit in units)
-        {
-            var holding = Sharing(others, unit);
-            var target = holding.Count == 0 ? Original(record, unit) : Intersection(holding);
-            systemd.SetAllowedCpus(unit, target);
-        }
-    }
-
-    /// <summary>Each unit must allow what every isolating domain together allows; anything else is put back.</summary>
-    public IReadOnlyList<Finding> Reconcile(StepRecord record, ExecContext context)
-    {
-        if (!record.Data.ContainsKey("units"))
-        {
-            return [];
-        }
-        var isolating = context.Ledger.Domains.SelectMany(d => d.Steps)
-            .Where(r => r.Kind == KindName && r.Status == StepStatus.Done && r.Data.ContainsKey("units")).ToList();
-        var findings = new List<Finding>();
-        foreach (var unit in Units(record))
-        {
-            var expected = Intersection(Sharing(isolating, unit));
-            var current = systemd.GetAllowedCpus(unit);
-            if (Equals(current, expected))
-            {
-                findings.Add(Finding.Ok($"AllowedCPUs of {unit} is {expected}"));
-                continue;
-            }
-            systemd.SetAllowedCpus(unit, expected);
-            findings.Add(Finding.Repaired($"AllowedCPUs of {unit} was {current?.ToString() ?? "unset"}, set back to {expected}"));
-        }
-        return findings;
-    }
-
-    public IReadOnlyList<string> DescribeUndo(StepRecord record) =>
-        Units(record).Select(u => $"set AllowedCPUs of {u} to what the remaining domains allow, or back to '{record.Data.GetValueOrDefault("original." + u, "")}' (unset if empty) when none is left").ToList();
 
     /// <summary>The records among <paramref name="records"/> that confine <paramref name="unit"/>.</summary>
     internal static List<StepRecord> Sharing(IEnumerable<StepRecord> records, string unit) =>

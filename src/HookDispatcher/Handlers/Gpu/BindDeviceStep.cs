@@ -25,7 +25,7 @@ internal sealed class BindDeviceStep(GpuDevice device, string driver, GpuOptions
 
     public override string Id => $"gpu.bind.{Device.Address}";
 
-    public override string Kind => GpuHandler.KindName;
+    public override string Kind => GpuRecords.Bind;
 
     public override string Summary => $"bind {Device.Address} ({PciSysfs.ClassName(Device.Class)}, IOMMU group {Device.Group}) to {driver}";
 
@@ -114,7 +114,7 @@ internal sealed class BindDeviceStep(GpuDevice device, string driver, GpuOptions
     }
 
     private static (string Domain, StepRecord Record)? HeldElsewhere(ExecContext context, PciAddress address) =>
-        context.Ledger.Holders(GpuHandler.KindName, r => r.Data.GetValueOrDefault("address") == address.ToString(), exceptDomain: context.Domain)
+        context.Ledger.Holders(GpuRecords.Bind, r => r.Data.GetValueOrDefault("address") == address.ToString(), exceptDomain: context.Domain)
             is [var first, ..] ? first : null;
 
     /// <summary>

@@ -14,7 +14,7 @@ internal sealed class FramebufferStep(IHostFs planFs) : Step
 
     public override string Id => "gpu.framebuffer";
 
-    public override string Kind => GpuHandler.KindName;
+    public override string Kind => GpuRecords.Framebuffer;
 
     public override string Summary => "unbind the firmware framebuffer";
 

@@ -15,6 +15,8 @@ internal sealed class GpuHandler(ISystemd systemd, GpuOptions options) : IHandle
 
     public string Kind => KindName;
 
+    public IReadOnlyList<IRecordKind> RecordKinds { get; } = GpuRecords.All(options);
+
     public IEnumerable<Step> Plan(PlanContext context)
     {
         var rule = context.Rules.Gpu;
@@ -77,63 +79,4 @@ internal sealed class GpuHandler(ISystemd systemd, GpuOptions options) : IHandle
     /// <summary>The module a PCI driver lives in (its <c>module</c> link); null when built in or unbound.</summary>
     private static string? ModuleOf(IHostFs fs, string? driver) =>
         driver is not null && fs.ReadLink($"{PciSysfs.Drivers}/{driver}/module") is { } target ? Path.GetFileName(target) : null;
-
-    public void Undo(StepRecord record, ExecContext context)
-    {
-        switch (record.Data.GetValueOrDefault("action"))
-        {
-            case BindDeviceStep.Action:
-                BindDeviceStep.Undo(record, context, options);
-                break;
-            case UnloadModuleStep.Action:
-                UnloadModuleStep.Undo(record, context, options);
-                break;
-            case ResetMethodStep.Action:
-                ResetMethodStep.Undo(record, context);
-                break;
-            case FramebufferStep.Action:
-                FramebufferStep.Undo(record, context);
-                break;
-            case VtConsolesStep.Action:
-                VtConsolesStep.Undo(record, context, options.Console);
-                break;
-            default:
-                // An intent journalled without data, or the note on managed hostdevs: nothing was changed.
-                break;
-        }
-    }
-
-    /// <summary>A function QEMU holds must still be on the driver it was bound to; that is not repaired under a running VM.</summary>
-    public IReadOnlyList<Finding> Reconcile(StepRecord record, ExecContext context)
-    {
-        if (record.Data.GetValueOrDefault("action") == ResetMethodStep.Action)
-        {
-            return [ResetMethodStep.Reconcile(record, context)];
-        }
-        if (record.Data.GetValueOrDefault("action") != BindDeviceStep.Action ||
-            !Values.PciAddress.TryParse(record.Data.GetValueOrDefault("address"), out var address))
-        {
-            return [];
-        }
-        var driver = record.Get("driver");
-        var current = PciSysfs.Driver(context.Fs, address);
-        return current == driver
-            ? [Finding.Ok($"{address} is on {driver}")]
-            : [Finding.Problem($"{address} is on {current ?? "no driver"}, not {driver} as recorded: left alone (the VM may have lost the device)")];
-    }
-
-    public IReadOnlyList<string> DescribeHost(StepRecord record, IHostFs fs) =>
-        record.Data.GetValueOrDefault("action") == BindDeviceStep.Action && Values.PciAddress.TryParse(record.Data.GetValueOrDefault("address"), out var address)
-            ? [$"{PciSysfs.Device(address)}/driver is {PciSysfs.Driver(fs, address) ?? "unbound"} (recorded host driver: {record.Data.GetValueOrDefault("hostDriver", "none")})"]
-            : [];
-
-    public IReadOnlyList<string> DescribeUndo(StepRecord record) => record.Data.GetValueOrDefault("action") switch
-    {
-        BindDeviceStep.Action => BindDeviceStep.DescribeUndo(record),
-        UnloadModuleStep.Action => UnloadModuleStep.DescribeUndo(record),
-        ResetMethodStep.Action => ResetMethodStep.DescribeUndo(record),
-        FramebufferStep.Action => FramebufferStep.DescribeUndo(record),
-        VtConsolesStep.Action => VtConsolesStep.DescribeUndo(record),
-        _ => ["nothing to undo"],
-    };
 }

@@ -15,7 +15,7 @@ internal sealed class GpuUsersStep(TimeSpan grace) : Step
 
     public override string Id => "gpu.users";
 
-    public override string Kind => GpuHandler.KindName;
+    public override string Kind => GpuRecords.UsersChecked;
 
     public override string Summary => "check that no process holds the GPU's files";
 

@@ -13,7 +13,7 @@ internal sealed class LeftToLibvirtStep(IReadOnlyList<PciAddress> devices) : Ste
 
     public override string Id => "gpu.managed";
 
-    public override string Kind => GpuHandler.KindName;
+    public override string Kind => GpuRecords.LeftToLibvirt;
 
     public override string Summary => $"leave {string.Join(", ", devices)} to libvirt (managed='yes' in the domain XML)";
 

@@ -16,7 +16,7 @@ internal sealed class ResetMethodStep(GpuDevice device, string methods, IReadOnl
 
     public override string Id => $"gpu.resetMethod.{device.Address}";
 
-    public override string Kind => GpuHandler.KindName;
+    public override string Kind => GpuRecords.ResetMethod;
 
     public override string Summary => $"reset {device.Address} with {methods} while the VM has it";
 

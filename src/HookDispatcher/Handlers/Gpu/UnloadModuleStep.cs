@@ -15,7 +15,7 @@ internal sealed class UnloadModuleStep(string module, GpuOptions options) : Step
 
     public override string Id => $"gpu.unload.{module}";
 
-    public override string Kind => GpuHandler.KindName;
+    public override string Kind => GpuRecords.Unload;
 
     public override string Summary => $"unload module {module}";
 

@@ -14,7 +14,7 @@ internal sealed class VtConsolesStep(IHostFs planFs) : Step
 
     public override string Id => "gpu.vtconsoles";
 
-    public override string Kind => GpuHandler.KindName;
+    public override string Kind => GpuRecords.VtConsoles;
 
     public override string Summary => "unbind the frame-buffer consoles";
 

@@ -30,7 +30,7 @@ internal sealed class KvmfrStep(
 
     public override string Id => StepId;
 
-    public override string Kind => LookingGlassHandler.KindName;
+    public override string Kind => KvmfrRecord.KindName;
 
     public override string Summary => Invariant($"kvmfr device {Kvmfr.Device} for {ownerNames}, {sizeMiB} MiB");
 
@@ -263,7 +263,7 @@ internal sealed class KvmfrStep(
     private static IReadOnlyList<(string Domain, StepRecord Record)> Others(ExecContext context) => Others(context.Ledger, context.Domain);
 
     private static IReadOnlyList<(string Domain, StepRecord Record)> Others(Ledger ledger, string domain) =>
-        ledger.Holders(LookingGlassHandler.KindName, r => r.Id == StepId, exceptDomain: domain);
+        ledger.Holders(KvmfrRecord.KindName, exceptDomain: domain);
 
     /// <summary>What <see cref="ExecContext.LetGo"/> keeps of a record this domain gives back whole: all of it.</summary>
     private static readonly Dictionary<string, string> Keep = [];

@@ -19,6 +19,8 @@ internal sealed class LookingGlassHandler(Func<IHostFs, OwnedFiles> files, IKern
 
     public string Kind => KindName;
 
+    public IReadOnlyList<IRecordKind> RecordKinds { get; } = [new KvmfrRecord(files, modules), new ShmFileRecord(files)];
+
     /// <summary>
     /// looking-glass.io, "Determining memory": width × height × 4 bytes (8 with HDR) × 2 frames, + 10 MiB, rounded
     /// up to a power of two MiB (an IVSHMEM BAR is a power of two): 1920×1080 → 32, 2560×1440 → 64, 3840×2160 → 128.
@@ -59,37 +61,6 @@ internal sealed class LookingGlassHandler(Func<IHostFs, OwnedFiles> files, IKern
     public static (ulong SizeMiB, string From) Need(LookingGlassRule rule) => rule.SizeMiB is { } given
         ? (given, "the rule's sizeMiB")
         : (AutoSizeMiB(rule.Width, rule.Height, rule.Hdr), FormattableString.Invariant($"{rule.Width}×{rule.Height}{(rule.Hdr ? " HDR" : "")}"));
-
-    public void Undo(StepRecord record, ExecContext context)
-    {
-        if (record.Id == KvmfrStep.StepId)
-        {
-            KvmfrStep.Undo(record, context, modules, files(context.Fs));
-            return;
-        }
-        var files1 = files(context.Fs);
-        var path = record.Get("path");
-        if (record.Data.GetValueOrDefault("created") == "true")
-        {
-            files1.Delete(path);
-        }
-        else if (record.Data.TryGetValue("found", out var found) && files1.Stat(path) is not null)
-        {
-            files1.SetOwner(path, ShmFileStep.ParseOwner(found));
-        }
-    }
-
-    public IReadOnlyList<string> DescribeUndo(StepRecord record) =>
-        record.Id == KvmfrStep.StepId ? KvmfrStep.DescribeUndo(record)
-        : record.Data.GetValueOrDefault("created") == "true"
-            ? [$"remove {record.Get("path")} (created at prepare)"]
-            : record.Data.TryGetValue("found", out var found)
-                ? [$"give {record.Get("path")} back {ShmFileStep.ParseOwner(found)}"]
-                : [];
-
-    public IReadOnlyList<string> DescribeHost(StepRecord record, IHostFs fs) =>
-        record.Id == KvmfrStep.StepId ? KvmfrStep.DescribeHost(fs, modules, files(fs)) :
-        [files(fs).Stat(record.Get("path")) is { } now ? $"{record.Get("path")}: {now}" : $"{record.Get("path")}: absent"];
 
     /// <summary>
     /// The ivshmem-plain device Looking Glass maps (the one named looking-glass, else the only one), as large as

@@ -14,7 +14,7 @@ internal sealed class ShmFileStep(OwnedFiles files, string path, FileOwner owner
 {
     public override string Id => "lookingGlass.shm";
 
-    public override string Kind => LookingGlassHandler.KindName;
+    public override string Kind => ShmFileRecord.KindName;
 
     public override string Summary => FormattableString.Invariant($"shared memory {path} for {ownerNames}, {size >> 20} MiB");
 

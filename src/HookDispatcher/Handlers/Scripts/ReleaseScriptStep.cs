@@ -8,10 +8,11 @@ namespace HookDispatcher.Handlers.Scripts;
 /// Journalled at prepare (it changes nothing then) so that release, which works from the state file alone, runs it;
 /// a prepare that fails after it runs it while rolling back, as libvirt's release would right after.
 /// </summary>
-internal sealed class ReleaseScriptStep(string id, IReadOnlyDictionary<string, string> data, string description) : Step
+internal sealed class ReleaseScriptStep(string id, string kind, IReadOnlyDictionary<string, string> data, string description) : Step
 {
     public static ReleaseScriptStep Entry(string name, IReadOnlyList<string> run, int timeoutSeconds) => new(
         ScriptsHandler.KindName + ":" + name,
+        ScriptRecords.Release,
         new Dictionary<string, string>
         {
             ["type"] = ScriptsHandler.ReleaseType,
@@ -22,13 +23,14 @@ internal sealed class ReleaseScriptStep(string id, IReadOnlyDictionary<string, s
 
     public static ReleaseScriptStep Tree(string dir, IReadOnlyList<string> now) => new(
         ScriptsHandler.TreeKindName + ":release",
+        ScriptRecords.TreeRelease,
         new Dictionary<string, string> { ["type"] = ScriptsHandler.TreeReleaseType, ["dir"] = dir },
         $"at release: run every executable in {Path.Join(dir, "release", "end")}/ in lexical order (now: " +
         (now.Count == 0 ? "none" : string.Join(", ", now.Select(Path.GetFileName))) + $"; time limit {ScriptsHandler.TreeTimeoutSeconds} s each)");
 
     public override string Id => id;
 
-    public override string Kind => ScriptsHandler.KindName;
+    public override string Kind => kind;
 
     public override string Summary => "record what to run at release";
 

@@ -11,7 +11,7 @@ internal sealed class ScriptStep(ScriptRunner runner, string name, IReadOnlyList
 {
     public override string Id => ScriptsHandler.KindName + ":" + name;
 
-    public override string Kind => ScriptsHandler.KindName;
+    public override string Kind => ScriptRecords.Script;
 
     public override string Summary => $"run {ScriptCommand.Show(run)}";
 

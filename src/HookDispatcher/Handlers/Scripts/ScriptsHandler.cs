@@ -28,6 +28,8 @@ internal sealed class ScriptsHandler(ScriptRunner runner) : IHandler
 
     public string Kind => KindName;
 
+    public IReadOnlyList<IRecordKind> RecordKinds { get; } = ScriptRecords.All(runner);
+
     public IEnumerable<Step> Plan(PlanContext context)
     {
         var domain = context.Domain.Name;
@@ -81,31 +83,6 @@ internal sealed class ScriptsHandler(ScriptRunner runner) : IHandler
         return steps;
     }
 
-    public void Undo(StepRecord record, ExecContext context)
-    {
-        switch (record.Get("type"))
-        {
-            case ScriptType when record.Data.TryGetValue("undo", out var undo):
-                runner.Run(context.Domain, ScriptCommand.Decode(undo), Timeout(record), xmlOnStdin: false, context.Log);
-                break;
-            case ReleaseType:
-                runner.Run(context.Domain, ScriptCommand.Decode(record.Get("run")), Timeout(record), xmlOnStdin: false, context.Log);
-                break;
-            case TreeReleaseType:
-                RunTree(record.Get("dir"), context.Domain, "release", "end", context.Log);
-                break;
-        }
-    }
-
-    public IReadOnlyList<string> DescribeUndo(StepRecord record) => record.Get("type") switch
-    {
-        ScriptType when record.Data.TryGetValue("undo", out var undo) =>
-            [$"run {ScriptCommand.Show(ScriptCommand.Decode(undo))} (time limit {Timeout(record)} s)"],
-        ReleaseType => [$"run {ScriptCommand.Show(ScriptCommand.Decode(record.Get("run")))} (time limit {Timeout(record)} s)"],
-        TreeReleaseType => [$"run every executable in {Path.Join(record.Get("dir"), "release", "end")}/ in lexical order"],
-        _ => ["nothing (no undo command)"],
-    };
-
     /// <summary>
     /// The domain stopped: each VFIO-Tools tree it holds (recorded at prepare) runs its <c>stopped/end/</c> scripts.
     /// libvirt ignores the hook's status at this event, so failures are logged, never thrown.
@@ -113,39 +90,11 @@ internal sealed class ScriptsHandler(ScriptRunner runner) : IHandler
     public void RunTreeEvent(DomainState? state, string operation, string subOperation, ILogger log)
     {
         var dirs = state?.Steps
-            .Where(r => r.Kind == KindName && r.Data.TryGetValue("type", out var type) && type == TreeReleaseType)
+            .Where(r => r.Kind == ScriptRecords.TreeRelease)
             .Select(r => r.Get("dir")) ?? [];
         foreach (var dir in dirs)
         {
-            RunTree(dir, state!.Domain, operation, subOperation, log);
+            ScriptRecords.RunTree(runner, dir, state!.Domain, operation, subOperation, log);
         }
     }
-
-    /// <summary>
-    /// Every script of the event runs even when one fails, as the tree's own dispatcher did; failures are logged as
-    /// errors but not kept for a retry: these scripts were written for a dispatcher that ran them once and ignored
-    /// their status, and a retry at the next prepare would refuse to start the VM.
-    /// </summary>
-    private void RunTree(string dir, string domain, string operation, string subOperation, ILogger log)
-    {
-        var current = runner.Current;
-        var extra = current.Operation == operation ? current.Extra : "-";
-        foreach (var file in ScriptRuleBinder.EventScripts(dir, operation, subOperation))
-        {
-            var stepLog = log.ForContext("HOOK_STEP", TreeKindName + ":" + Path.GetRelativePath(dir, file));
-            try
-            {
-                runner.Run(domain, [file, domain, operation, subOperation, extra], TreeTimeoutSeconds, xmlOnStdin: true, stepLog);
-            }
-            catch (ScriptException e)
-            {
-                stepLog.Error("{Dir:l} {Operation:l}/{SubOperation:l}: {Reason:l}", dir, operation, subOperation, e.Message);
-            }
-        }
-    }
-
-    private static int Timeout(StepRecord record) =>
-        record.Data.TryGetValue("timeoutSeconds", out var text) && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
-            ? seconds
-            : ScriptRuleBinder.DefaultTimeoutSeconds;
 }

@@ -12,7 +12,7 @@ internal sealed class TreeScriptStep(ScriptRunner runner, string dir, string fil
 {
     public override string Id => ScriptsHandler.TreeKindName + ":" + Path.GetRelativePath(dir, file);
 
-    public override string Kind => ScriptsHandler.KindName;
+    public override string Kind => ScriptRecords.Tree;
 
     public override string Summary => $"run {ScriptCommand.Show(argv)}";
 

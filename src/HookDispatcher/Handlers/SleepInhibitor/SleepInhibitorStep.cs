@@ -2,7 +2,7 @@ using HookDispatcher.Engine;
 
 namespace HookDispatcher.Handlers.SleepInhibitor;
 
-internal sealed class SleepInhibitorStep(SleepInhibitorHandler handler, string domain, string unit, string what, string why, IReadOnlyList<string> argv) : Step
+internal sealed class SleepInhibitorStep(SleepInhibitorRecord record, string domain, string unit, string what, string why, IReadOnlyList<string> argv) : Step
 {
     public string Unit { get; } = unit;
 
@@ -22,7 +22,7 @@ internal sealed class SleepInhibitorStep(SleepInhibitorHandler handler, string d
     public override void Apply(StepScope scope)
     {
         scope.Intent(new Dictionary<string, string> { ["unit"] = Unit, ["what"] = what, ["why"] = why });
-        handler.Start(Unit, why, argv, scope.Context.Domain);
+        record.Start(Unit, why, argv, scope.Context.Domain);
         scope.Done();
     }
 

@@ -5,9 +5,9 @@ using HookDispatcher.Rules;
 namespace HookDispatcher.Handlers.Units;
 
 /// <summary>
-/// Plans the <c>services</c> section and undoes every <see cref="StopUnitsStep"/> record (services.stop and
-/// gpu.stopUnits): starts the units that were active, in reverse order, unless another domain still holds them
-/// stopped. Its steps wait for systemd jobs, so they run outside the host lock (only the claim is under it).
+/// Plans the <c>services</c> section: one <see cref="StopUnitsStep"/> (its records are <see cref="StopUnitsRecord"/>s,
+/// shared with gpu.singleGpu.stopUnits). Its steps wait for systemd jobs, so they run outside the host lock (only
+/// the claim is under it).
 /// </summary>
 internal sealed class StopUnitsHandler(ISystemd systemd) : IHandler
 {
@@ -15,58 +15,10 @@ internal sealed class StopUnitsHandler(ISystemd systemd) : IHandler
 
     public string Kind => KindName;
 
+    public IReadOnlyList<IRecordKind> RecordKinds { get; } = [new StopUnitsRecord(systemd)];
+
     public IEnumerable<Step> Plan(PlanContext context) =>
         context.Rules.Services is { } rule && rule.At == context.Stage
             ? [new StopUnitsStep(systemd, "services.stop", rule.Stop)]
             : [];
-
-    /// <remarks>
-    /// Which units this domain starts is decided under the host lock and journalled there (the record narrowed to
-    /// them, <see cref="ExecContext.LetGo"/>): of two domains holding one unit stopped and released at once, the
-    /// second always sees that the first let go of it, so one of them starts it. The starts run outside the lock.
-    /// An unreadable state file of another domain does not keep a unit stopped: a unit it may want stopped running
-    /// again costs less than a display manager or a sync client left down for good (and a unit found stopped at
-    /// prepare is recorded as not active, so it is never started by mistake).
-    /// </remarks>
-    public void Undo(StepRecord record, ExecContext context)
-    {
-        var stayStopped = new List<string>();
-        context.LetGo(record, ledger =>
-        {
-            var others = ledger.HeldBesides(Kind, context.Domain, record.Id).Select(h => h.Record).ToList();
-            stayStopped = WereActive(record).Where(u => others.Any(r => Holds(r, u))).ToList();
-            // What the record still holds is what it starts: a unit another domain holds too is that domain's to start.
-            var toStart = string.Join(',', WereActive(record).Except(stayStopped, StringComparer.Ordinal));
-            return new Dictionary<string, string> { ["units"] = toStart, ["wereActive"] = toStart };
-        });
-        foreach (var unit in stayStopped)
-        {
-            context.Log.Information("{Unit:l} stays stopped: another running domain asked it stopped too and starts it when it is released", unit);
-        }
-        foreach (var unit in WereActive(record).Reverse())
-        {
-            if (!systemd.IsActive(unit))
-            {
-                systemd.StartUnit(unit);
-            }
-        }
-    }
-
-    public IReadOnlyList<string> DescribeUndo(StepRecord record) =>
-        WereActive(record).Reverse().Select(u => $"StartUnit({u}) unless another running domain holds it stopped").ToList();
-
-    public IReadOnlyList<string> DescribeHost(StepRecord record, IHostFs fs) =>
-        [$"holds stopped: {string.Join(", ", Units(record))}; started again at release: {(WereActive(record).Count == 0 ? "none" : string.Join(", ", WereActive(record)))}"];
-
-    /// <summary>Whether <paramref name="record"/> holds <paramref name="unit"/> stopped (it asked for it).</summary>
-    public static bool Holds(StepRecord record, string unit) => Units(record).Contains(unit, StringComparer.Ordinal);
-
-    /// <summary>Every unit the record asked stopped.</summary>
-    public static IReadOnlyList<string> Units(StepRecord record) => List(record, "units");
-
-    /// <summary>The units that were active before the first holder stopped them.</summary>
-    public static IReadOnlyList<string> WereActive(StepRecord record) => List(record, "wereActive");
-
-    private static IReadOnlyList<string> List(StepRecord record, string key) =>
-        record.Data.GetValueOrDefault(key, "").Split(',', StringSplitOptions.RemoveEmptyEntries);
 }

@@ -34,7 +34,7 @@ internal sealed class StopUnitsStep(ISystemd systemd, string id, IReadOnlyList<s
         {
             var others = context.Ledger.HeldBesides(Kind, context.Domain, Id).Select(h => h.Record).ToList();
             // Active now, or stopped by an earlier holder that found it active: then this domain owes it a start too.
-            var wereActive = units.Where(u => activeNow.Contains(u) || others.Any(r => StopUnitsHandler.Holds(r, u) && StopUnitsHandler.WereActive(r).Contains(u)));
+            var wereActive = units.Where(u => activeNow.Contains(u) || others.Any(r => StopUnitsRecord.Holds(r, u) && StopUnitsRecord.WereActive(r).Contains(u)));
             return new Dictionary<string, string> { ["units"] = string.Join(',', units), ["wereActive"] = string.Join(',', wereActive) };
         });
         foreach (var unit in activeNow)

@@ -190,13 +190,13 @@ public sealed class GpuBindTests
     public void UndoingAnIntentWhoseChangeNeverHappenedTouchesNothing()
     {
         using var h = new GpuHarness();
-        var record = new StepRecord { Id = "gpu.bind.0000:01:00.0", Kind = GpuHandler.KindName, Event = "prepare begin", Status = StepStatus.Intent };
+        var record = new StepRecord { Id = "gpu.bind.0000:01:00.0", Kind = GpuRecords.Bind, Event = "prepare begin", Status = StepStatus.Intent };
         foreach (var (k, v) in new Dictionary<string, string>
                  { ["action"] = "bind", ["address"] = "0000:01:00.0", ["group"] = "5", ["driver"] = "vfio-pci", ["hostDriver"] = "bochs-drm", ["override"] = "" })
         {
             record.Data[k] = v;
         }
-        h.Store.Save(new DomainState { Domain = "vm", Steps = [record, new StepRecord { Id = "gpu.vtconsoles", Kind = "gpu", Event = "prepare begin" }] });
+        h.Store.Save(new DomainState { Domain = "vm", Steps = [record, new StepRecord { Id = "gpu.vtconsoles", Kind = GpuRecords.VtConsoles, Event = "prepare begin" }] });
         var before = h.Host.Snapshot();
         h.Release().ShouldBeEmpty();
         h.Host.Writes.ShouldBeEmpty();
@@ -213,7 +213,7 @@ public sealed class GpuBindTests
         var gpu = h.Host.Devices["0000:01:00.0"];
         gpu.Driver = null;
         gpu.Override = "vfio-pci";
-        var record = new StepRecord { Id = "gpu.bind.0000:01:00.0", Kind = GpuHandler.KindName, Event = "prepare begin", Status = StepStatus.Intent };
+        var record = new StepRecord { Id = "gpu.bind.0000:01:00.0", Kind = GpuRecords.Bind, Event = "prepare begin", Status = StepStatus.Intent };
         foreach (var (k, v) in new Dictionary<string, string>
                  { ["action"] = "bind", ["address"] = "0000:01:00.0", ["group"] = "5", ["driver"] = "vfio-pci", ["hostDriver"] = "bochs-drm", ["override"] = "" })
         {

@@ -88,7 +88,7 @@ public sealed class ScriptsDirTests
     {
         using var h = new ScriptsHarness();
         var tree = Tree(h);
-        var steps = h.Plan(ScriptsHarness.Rules([], dir: tree), Stage.Prepare).Where(s => s.Kind == "scripts").ToList();
+        var steps = h.Plan(ScriptsHarness.Rules([], dir: tree), Stage.Prepare).Where(s => s.Kind.StartsWith("scripts.", StringComparison.Ordinal)).ToList();
         steps.Select(s => s.Id).ShouldBe(["scriptsDir:release", "scriptsDir:prepare/begin/10-first.sh", "scriptsDir:prepare/begin/20-second.sh"]);
         steps[0].Actions.ShouldBe([$"at release: run every executable in {tree}/release/end/ in lexical order (now: 05-first.sh, 10-undo.sh; time limit 30 s each)"]);
         steps[1].Actions[0].ShouldBe($"run {tree}/prepare/begin/10-first.sh vm prepare begin - (time limit 30 s; domain XML on stdin; output to the journal)");

@@ -174,7 +174,7 @@ public sealed class ScriptsHandlerTests
             ScriptsHarness.Entry("shm", h.Logger("shm"), undo: "/bin/rm", timeout: 5, args: ["/dev/shm/{domain}"]),
             ScriptsHarness.Entry("bye", h.Logger("bye"), ScriptAt.Release),
         ]);
-        var steps = h.Plan(rules, Stage.Prepare).Where(s => s.Kind == "scripts").ToList();
+        var steps = h.Plan(rules, Stage.Prepare).Where(s => s.Kind.StartsWith("scripts.", StringComparison.Ordinal)).ToList();
         steps.Select(s => s.Id).ShouldBe(["scripts:bye", "scripts:shm"]);
         steps[1].Actions.ShouldBe(
         [

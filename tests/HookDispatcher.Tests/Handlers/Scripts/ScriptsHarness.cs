@@ -103,6 +103,13 @@ internal sealed class ScriptsHarness : IDisposable, ILogEventSink
 
         public IEnumerable<Step> Plan(PlanContext context) => context.Stage == Stage.Prepare ? [new MarkerStep(log)] : [];
 
+        public IReadOnlyList<IRecordKind> RecordKinds => [new MarkerRecord(log)];
+    }
+
+    private sealed class MarkerRecord(string log) : IRecordKind
+    {
+        public string Name => "marker";
+
         public void Undo(StepRecord record, ExecContext context) => File.AppendAllText(log, "builtin undo\n");
 
         public IReadOnlyList<string> DescribeUndo(StepRecord record) => ["builtin undo"];
