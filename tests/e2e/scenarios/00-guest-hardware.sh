@@ -10,6 +10,12 @@ expect_eq "audio driver" "$(basename "$(readlink $audio/driver)")" snd_hda_intel
 group=$(readlink $gpu/iommu_group)
 expect_eq "GPU and audio share an IOMMU group" "$(readlink $audio/iommu_group)" "$group"
 expect_eq "the group holds just those two" "$(ls "$gpu/iommu_group/devices" | tr '\n' ' ')" "0000:01:00.0 0000:01:00.1 "
+gpu2=/sys/bus/pci/devices/0000:02:00.0
+expect_eq "second GPU class (virtio-gpu-pci, for scenario 24)" "$(cat $gpu2/class)" 0x038000
+expect_eq "second GPU on the virtio transport only (virtio_gpu blacklisted: no DRM device)" "$(basename "$(readlink $gpu2/driver)")" virtio-pci
+check "no virtio_gpu module" test ! -e /sys/module/virtio_gpu
+expect_eq "second GPU alone in its IOMMU group" "$(ls "$gpu2/iommu_group/devices" | tr '\n' ' ')" "0000:02:00.0 "
+check "no KVM module (blacklisted: the domains are TCG)" test ! -e /sys/module/kvm_amd -a ! -e /sys/module/kvm_intel
 check "2M hugepage pool exists" test -w /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
 check "1G hugepage pool exists (-cpu max has pdpe1gb; scenario 10 relies on it)" test -w /sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages
 expect_eq "hook is a symlink to hookctl" "$(readlink "$HOOK")" /usr/local/bin/hookctl
