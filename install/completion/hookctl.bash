@@ -1,14 +1,30 @@
-# bash completion for hookctl(1): commands, options, and domain names from the rules directory.
+# bash completion for hookctl(1): commands, options, domain names from the rules directory, and for forget the ids
+# of the records a domain holds (from its state file).
 # Installed as /usr/share/bash-completion/completions/hookctl (or /usr/local/share/... by install.sh).
 
-_hookctl_rules_dir() {
-  local config=${HOOKDISPATCHER_CONFIG:-/etc/hookdispatcher/config.json} i dir
+_hookctl_config() {
+  local config=${HOOKDISPATCHER_CONFIG:-/etc/hookdispatcher/config.json} i
   for ((i = 1; i < ${#COMP_WORDS[@]} - 1; i++)); do
     [[ ${COMP_WORDS[i]} == --config ]] && config=${COMP_WORDS[i + 1]}
   done
-  dir=$(sed -n 's/.*"rulesDir"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$config" 2>/dev/null | head -n 1)
+  printf '%s\n' "$config"
+}
+
+# _hookctl_dir KEY DEFAULT : the directory the config file names under KEY (relative to the file), else DEFAULT.
+_hookctl_dir() {
+  local config dir
+  config=$(_hookctl_config)
+  dir=$(sed -n "s/.*\"$1\"[[:space:]]*:[[:space:]]*\"\([^\"]*\)\".*/\1/p" "$config" 2>/dev/null | head -n 1)
   [[ -n $dir && $dir != /* ]] && dir="$(dirname "$config")/$dir"
-  printf '%s\n' "${dir:-/etc/hookdispatcher/hooks.d}"
+  printf '%s\n' "${dir:-$2}"
+}
+
+_hookctl_rules_dir() { _hookctl_dir rulesDir /etc/hookdispatcher/hooks.d; }
+
+# _hookctl_steps DOMAIN : the ids of the records DOMAIN's state file holds (what 'hookctl forget DOMAIN STEP' takes:
+# services.stop, lookingGlass.kvmfr, gpu.resetMethod.0000:01:00.0, ...); the state directory is root's to read.
+_hookctl_steps() {
+  grep -o '"id"[[:space:]]*:[[:space:]]*"[^"]*"' "$(_hookctl_dir stateDir /run/hookdispatcher)/$1.json" 2>/dev/null | sed 's/.*"\([^"]*\)"$/\1/'
 }
 
 _hookctl_domains() {
@@ -25,7 +41,7 @@ _hookctl_domains() {
 }
 
 _hookctl() {
-  local cur prev command i
+  local cur prev command i domain=
   COMPREPLY=()
   cur=${COMP_WORDS[COMP_CWORD]}
   prev=${COMP_WORDS[COMP_CWORD - 1]}
@@ -74,7 +90,7 @@ _hookctl() {
     case ${COMP_WORDS[i]} in
       --xml | --config | --size | --vcpus | --host-cores) ((i++)) ;;
       -*) ;;
-      *) ((n++)) ;;
+      *) ((n == 0)) && domain=${COMP_WORDS[i]}; ((n++)) ;;
     esac
   done
   case $command in
@@ -91,7 +107,16 @@ _hookctl() {
     doctor)
       COMPREPLY=($(compgen -W "$(_hookctl_domains)" -- "$cur"))
       ;;
-    status | release | forget | pin)
+    forget)
+      if ((n == 0)); then
+        COMPREPLY=($(compgen -W "$(_hookctl_domains)" -- "$cur"))
+      elif ((n == 1)); then
+        COMPREPLY=($(compgen -W "$(_hookctl_steps "$domain")" -- "$cur"))
+        # A PCI address in an id has colons, which bash splits words at: complete the part after the last one.
+        declare -F __ltrim_colon_completions >/dev/null && __ltrim_colon_completions "$cur"
+      fi
+      ;;
+    status | release | pin)
       ((n == 0)) && COMPREPLY=($(compgen -W "$(_hookctl_domains)" -- "$cur"))
       ;;
   esac

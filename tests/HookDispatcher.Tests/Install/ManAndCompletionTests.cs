@@ -69,18 +69,43 @@ public sealed class ManAndCompletionTests
     [InlineData("hookctl pin w", "win11")]
     [InlineData("hookctl pin --vcpus 8 w", "win11")]
     [InlineData("hookctl pin win11 --h", "--host-cores --help")]
-    public void CompletionOffersCommandsOptionsAndDomainsFromTheRulesDirectory(string line, string expected)
+    public void CompletionOffersCommandsOptionsAndDomainsFromTheRulesDirectory(string line, string expected) =>
+        Complete(line, Repo("hooks.d/examples/simhost.config.json")).ShouldBe(expected);
+
+    /// <summary>forget's second argument is a record id: those the domain's state file holds, the new sections' too.</summary>
+    [Theory]
+    [InlineData("hookctl forget win11 ", "services.stop lookingGlass.kvmfr gpu.resetMethod.0000:01:00.0 gpu.bind.0000:01:00.0")]
+    [InlineData("hookctl forget win11 g", "gpu.resetMethod.0000:01:00.0 gpu.bind.0000:01:00.0")]
+    [InlineData("hookctl forget --yes win11 l", "lookingGlass.kvmfr")]
+    [InlineData("hookctl forget other ", "")]
+    public void ForgetCompletesTheRecordIdsOfTheDomainsStateFile(string line, string expected)
     {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.Join("state"));
+        File.WriteAllText(dir.Join("config.json"), $$"""{ "rulesDir": "{{Repo("hooks.d/examples")}}", "stateDir": "state" }""");
+        File.WriteAllText(dir.Join("state", "win11.json"), """
+            { "version": 3, "domain": "win11", "steps": [
+                { "id": "services.stop", "kind": "stopUnits", "event": "prepare begin", "status": "Done", "seq": 1, "data": {} },
+                { "id": "lookingGlass.kvmfr", "kind": "lookingGlass.kvmfr", "event": "prepare begin", "status": "Done", "seq": 2, "data": {} },
+                { "id": "gpu.resetMethod.0000:01:00.0", "kind": "gpu.resetMethod", "event": "prepare begin", "status": "Done", "seq": 3, "data": {} },
+                { "id": "gpu.bind.0000:01:00.0", "kind": "gpu.bind", "event": "prepare begin", "status": "Intent", "seq": 4, "data": {} } ] }
+            """);
+        Complete(line, dir.Join("config.json")).ShouldBe(expected);
+    }
+
+    private static string Complete(string line, string config)
+    {
+        // COMP_WORDS as bash splits the line (a trailing space starts an empty word).
         var script = $$"""
             source '{{Repo("install/completion/hookctl.bash")}}'
             COMP_WORDS=({{line}})
+            [[ '{{line}}' == *' ' ]] && COMP_WORDS+=('')
             COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
             _hookctl
             echo "${COMPREPLY[*]}"
             """;
-        var result = HookProcess.Run("/bin/bash", ["-c", script],
-            env: new Dictionary<string, string> { ["HOOKDISPATCHER_CONFIG"] = Repo("hooks.d/examples/simhost.config.json") });
+        var result = HookProcess.Run("/bin/bash", ["-c", script], env: new Dictionary<string, string> { ["HOOKDISPATCHER_CONFIG"] = config });
         result.ExitCode.ShouldBe(0, result.Stderr);
-        result.Stdout.Trim().ShouldBe(expected);
+        return result.Stdout.Trim();
     }
 }
