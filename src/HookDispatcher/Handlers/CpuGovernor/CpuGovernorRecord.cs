@@ -3,7 +3,10 @@ using HookDispatcher.Host;
 
 namespace HookDispatcher.Handlers.CpuGovernor;
 
-/// <summary>The governor and EPP of the cpufreq policies a domain tuned (<see cref="CpuGovernorStep"/>): each policy gets its own value back when its last holder goes.</summary>
+/// <summary>
+/// The governor and EPP of the cpufreq policies a domain tuned (<see cref="CpuGovernorStep"/>): each policy gets its
+/// own value back when its last holder goes.
+/// </summary>
 internal sealed class CpuGovernorRecord : IRecordKind
 {
     public string Name => CpuGovernorHandler.KindName;

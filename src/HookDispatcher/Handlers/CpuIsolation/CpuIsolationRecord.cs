@@ -3,7 +3,10 @@ using HookDispatcher.Host;
 
 namespace HookDispatcher.Handlers.CpuIsolation;
 
-/// <summary>The AllowedCPUs a domain confined host units to (<see cref="CpuIsolationStep"/>): the units get what the remaining isolating domains allow, or the values found before the first of them.</summary>
+/// <summary>
+/// The AllowedCPUs a domain confined host units to (<see cref="CpuIsolationStep"/>): the units get what the remaining
+/// isolating domains allow, or the values found before the first of them.
+/// </summary>
 internal sealed class CpuIsolationRecord(ISystemd systemd) : IRecordKind
 {
     public string Name => CpuIsolationHandler.KindName;

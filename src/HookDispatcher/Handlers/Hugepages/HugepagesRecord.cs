@@ -5,7 +5,10 @@ using HookDispatcher.Values;
 
 namespace HookDispatcher.Handlers.Hugepages;
 
-/// <summary>A domain's share of one hugepage pool (<see cref="HugepagesStep"/>): given back exactly, never below what other domains and the pool's baseline hold.</summary>
+/// <summary>
+/// A domain's share of one hugepage pool (<see cref="HugepagesStep"/>): given back exactly, never below what other
+/// domains and the pool's baseline hold.
+/// </summary>
 internal sealed class HugepagesRecord : IRecordKind
 {
     public string Name => HugepagesHandler.KindName;

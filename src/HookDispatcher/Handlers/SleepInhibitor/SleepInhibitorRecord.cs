@@ -1,10 +1,13 @@
 using HookDispatcher.Engine;
-using HookDispatcher.Host.Systemd;
 using HookDispatcher.Host;
+using HookDispatcher.Host.Systemd;
 
 namespace HookDispatcher.Handlers.SleepInhibitor;
 
-/// <summary>A domain's sleep inhibitor, held by a transient service (<see cref="SleepInhibitorStep"/>): stopped at release, started again at reconnect when its holder died.</summary>
+/// <summary>
+/// A domain's sleep inhibitor, held by a transient service (<see cref="SleepInhibitorStep"/>): stopped at release,
+/// started again at reconnect when its holder died.
+/// </summary>
 internal sealed class SleepInhibitorRecord(ISystemd systemd, string binaryPath, string busAddress, TimeSpan wait) : IRecordKind
 {
     public string Name => SleepInhibitorHandler.KindName;
@@ -54,8 +57,6 @@ internal sealed class SleepInhibitorRecord(ISystemd systemd, string binaryPath, 
             throw new TimeoutException($"{unit} started but logind does not list its inhibitor (who={SleepInhibitorHandler.Who(domain)}, why='{why}') after {wait.TotalSeconds:0.#} s");
         }
     }
-
-    internal IReadOnlyList<Inhibitor> Current() => systemd.ListInhibitors();
 
     /// <param name="legacy">Whether a lock of a holder started before per-domain names counts (for records it wrote).</param>
     private bool Holds(string domain, string why, bool legacy = true) =>

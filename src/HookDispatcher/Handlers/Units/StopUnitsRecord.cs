@@ -3,7 +3,10 @@ using HookDispatcher.Host;
 
 namespace HookDispatcher.Handlers.Units;
 
-/// <summary>Units a domain holds stopped (<see cref="StopUnitsStep"/>, from services.stop and gpu.singleGpu.stopUnits): started again at release, in reverse order, unless another domain still holds them stopped.</summary>
+/// <summary>
+/// Units a domain holds stopped (<see cref="StopUnitsStep"/>, from services.stop and gpu.singleGpu.stopUnits): started
+/// again at release, in reverse order, unless another domain still holds them stopped.
+/// </summary>
 internal sealed class StopUnitsRecord(ISystemd systemd) : IRecordKind
 {
     public string Name => StopUnitsHandler.KindName;
