@@ -47,7 +47,9 @@ internal sealed class DomainRun(DomainState state, IHostFs fs, StateStore store,
     /// returns what of <paramref name="record"/> this domain still gives back (merged into its data), or null when
     /// another domain holds it all and gives it back (the record is dropped). That is journalled before the lock is
     /// let go, so of two domains released at once the second always sees the first one's decision: they can never
-    /// both leave a shared unit or module to the other. Returns false when the record was dropped.
+    /// both leave a shared unit or module to the other. A record kept is marked as being given back
+    /// (<see cref="IsReleasing"/>) until its undo ends, so that a domain about to take the same resource waits for
+    /// it (<see cref="StepScope.ClaimAfterReleases"/>). Returns false when the record was dropped.
     /// </summary>
     public bool LetGo(StepRecord record, Func<Ledger, IReadOnlyDictionary<string, string>?> decide)
     {
@@ -63,10 +65,17 @@ internal sealed class DomainRun(DomainState state, IHostFs fs, StateStore store,
             {
                 record.Data[key] = value;
             }
+            record.Data[ReleasingKey] = "true";
         }
         Persist();
         return keep is not null;
     }
+
+    /// <summary>The mark <see cref="LetGo"/> leaves on a record whose undo is giving back what it holds.</summary>
+    public const string ReleasingKey = "releasing";
+
+    /// <summary>Whether <paramref name="record"/>'s domain is giving back what it holds outside the host lock right now.</summary>
+    public static bool IsReleasing(StepRecord record) => record.Data.GetValueOrDefault(ReleasingKey) == "true";
 
     /// <summary>Writes the state file (deleted when it holds nothing), under the host lock: other domains read it there.</summary>
     public void Persist()

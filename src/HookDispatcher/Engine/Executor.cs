@@ -17,7 +17,9 @@ namespace HookDispatcher.Engine;
 /// their waits, module loads, systemd jobs, user scripts) runs outside it; one that takes a resource no other domain
 /// may hold checks the ledger and journals its intent in one critical section (<see cref="StepScope.Claim"/>), and an
 /// undo outside it of what several domains may hold (a unit kept stopped, the kvmfr module) decides and journals what
-/// it still gives back in one (<see cref="ExecContext.LetGo"/>), so two releases at once never both leave it to the other.</item>
+/// it still gives back in one (<see cref="ExecContext.LetGo"/>), so two releases at once never both leave it to the other;
+/// a domain that takes such a resource while another is still giving it back waits for that, bounded and outside the
+/// lock (<see cref="StepScope.ClaimAfterReleases"/>).</item>
 /// <item>Order: domain lock, then host lock, never the reverse, so hooks cannot deadlock. Each record takes the
 /// next sequence number of the ledger when first journalled, so "first" and "last holder" follow the order domains
 /// took a resource.</item>
@@ -196,6 +198,18 @@ internal sealed partial class Executor(IHostFs fs, StateStore store, IReadOnlyLi
         {
             stepLog.Error("Undo of {HOOK_STEP:l} failed: {Reason:l}", record.Id, e.Message);
             failures.Add($"{record.Id}: {e.Message}");
+            // Kept for a retry, it is no longer being given back: another domain need not wait for it.
+            if (record.Data.Remove(DomainRun.ReleasingKey))
+            {
+                try
+                {
+                    run.Persist();
+                }
+                catch (StateException persist)
+                {
+                    stepLog.Warning("Could not record that {HOOK_STEP:l} is no longer being given back: {Reason:l}", record.Id, persist.Message);
+                }
+            }
             return false;
         }
         run.State.Steps.Remove(record);

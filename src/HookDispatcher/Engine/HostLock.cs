@@ -11,6 +11,9 @@ internal sealed class HostLock(StateStore store, TimeSpan timeout)
 
     public bool Held => _depth > 0;
 
+    /// <summary>The longest one waits for it (lockTimeoutSeconds); also the bound of a wait for another domain's release.</summary>
+    public TimeSpan Timeout => timeout;
+
     public IDisposable Enter()
     {
         if (_depth == 0)

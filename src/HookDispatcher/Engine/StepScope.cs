@@ -26,6 +26,38 @@ internal sealed class StepScope(ExecContext context, StepRecord record, DomainRu
         Intent(intent(run.Context(Context.Log, shared: false)));
     }
 
+    /// <summary>
+    /// <see cref="Claim"/> of a resource other domains may share and give back outside the host lock (a unit held
+    /// stopped, the kvmfr module): while another domain's record of this kind that <paramref name="conflicts"/> is
+    /// being given back (<see cref="DomainRun.IsReleasing"/>: it will start that unit, unload that module), this
+    /// waits outside the lock for it to finish, at most the lock timeout, then claims (with a warning if it is still
+    /// not finished). Without the wait the claim would count on what the other is about to undo.
+    /// <paramref name="beforeEachTry"/> runs outside the lock before each try (what the claim reads of the host).
+    /// </summary>
+    public void ClaimAfterReleases(Func<StepRecord, bool> conflicts, Action beforeEachTry, Func<ExecContext, IReadOnlyDictionary<string, string>> intent)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            beforeEachTry();
+            using (run.Host.Enter())
+            {
+                var context = run.Context(Context.Log, shared: false);
+                var busy = context.Ledger.Holders(Record.Kind, r => DomainRun.IsReleasing(r) && conflicts(r), exceptDomain: context.Domain);
+                if (busy.Count == 0 || clock.Elapsed >= run.Host.Timeout)
+                {
+                    if (busy.Count > 0)
+                    {
+                        Context.Log.Warning("Domain {Other:l} is still giving back {Step:l} after {Seconds:0} s; going ahead", busy[0].Domain, busy[0].Record.Id, clock.Elapsed.TotalSeconds);
+                    }
+                    Intent(intent(context));
+                    return;
+                }
+            }
+            Thread.Sleep(20);
+        }
+    }
+
     /// <summary>Persist the outcome once the host change is complete and verified.</summary>
     public void Done(IReadOnlyDictionary<string, string>? data = null)
     {

@@ -249,6 +249,39 @@ public sealed class LookingGlassKvmfrTests : IDisposable, ILogEventSink
         _store.Load("linux").ShouldBeNull();
     }
 
+    /// <summary>
+    /// linux starts while win11's release is unloading kvmfr: it waits for the unload and loads the module again
+    /// itself. Without the wait it shared the module win11 was about to unload, and its VM had no /dev/kvmfr0.
+    /// </summary>
+    [Fact]
+    public async Task APrepareWaitsForAnotherDomainUnloadingTheModuleAndLoadsItAgain()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        Prepare("win11");
+        using var unloading = new ManualResetEventSlim();
+        using var go = new ManualResetEventSlim();
+        _kvmfr.OnUnload = () =>
+        {
+            unloading.Set();
+            go.Wait(TimeSpan.FromSeconds(10), ct).ShouldBeTrue();
+        };
+        var release = Task.Run(() => Release("win11"), ct);
+        unloading.Wait(TimeSpan.FromSeconds(10), ct).ShouldBeTrue("win11's release reached its unload");
+        var prepare = Task.Run(() => Prepare("linux", """{ "device": "kvmfr", "owner": "bob", "group": "kvm", "sizeMiB": 32 }"""), ct);
+        await Task.Delay(300, ct);
+        prepare.IsCompleted.ShouldBeFalse("linux waits while win11 is still giving kvmfr back");
+        go.Set();
+        (await release.WaitAsync(TimeSpan.FromSeconds(10), ct)).ShouldBeEmpty();
+        await prepare.WaitAsync(TimeSpan.FromSeconds(10), ct);
+
+        _kvmfr.IsLoaded("kvmfr").ShouldBeTrue("linux's VM has its device");
+        _kvmfr.Calls.ShouldBe(["load kvmfr static_size_mb=64", "unload kvmfr", "load kvmfr static_size_mb=32"]);
+        Record("linux").Data["loadedHere"].ShouldBe("true");
+        _kvmfr.OnUnload = null;
+        Release("linux").ShouldBeEmpty();
+        _kvmfr.IsLoaded("kvmfr").ShouldBeFalse();
+    }
+
     [Fact]
     public void ASecondDomainNeedingMoreThanTheSharedModuleHoldsIsRefusedNamingTheFirst()
     {

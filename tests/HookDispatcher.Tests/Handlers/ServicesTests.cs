@@ -91,6 +91,50 @@ public sealed class ServicesTests : IDisposable
         _h.Store.Load("b").ShouldBeNull();
     }
 
+    /// <summary>
+    /// b asks a unit stopped while a's release is starting it: b waits for that start to finish and then stops it
+    /// itself (owing it a start). Without the wait b counted on a's "held stopped" record, did not stop the unit, and
+    /// a started it under b's running VM.
+    /// </summary>
+    [Fact]
+    public async Task APrepareWaitsForAnotherDomainStartingTheUnitAtReleaseAndThenStopsIt()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        _h.Systemd.Running["miner.service"] = [];
+        Prepare("a", "miner.service");
+        using var starting = new ManualResetEventSlim();
+        using var go = new ManualResetEventSlim();
+        _h.Systemd.OnStartUnit = unit =>
+        {
+            starting.Set();
+            go.Wait(TimeSpan.FromSeconds(10), ct).ShouldBeTrue();
+        };
+        var release = Task.Run(() => _executor.Release("a", Fixtures.Log), ct);
+        starting.Wait(TimeSpan.FromSeconds(10), ct).ShouldBeTrue("a's release reached its start job");
+        var prepare = Task.Run(() => Prepare("b", "miner.service"), ct);
+        await Task.Delay(300, ct);
+        prepare.IsCompleted.ShouldBeFalse("b waits while a is still giving the unit back");
+        go.Set();
+        (await release.WaitAsync(TimeSpan.FromSeconds(10), ct)).ShouldBeEmpty();
+        await prepare.WaitAsync(TimeSpan.FromSeconds(10), ct);
+
+        _h.Systemd.Running.ShouldNotContainKey("miner.service", "b's VM runs with the unit stopped");
+        StopUnitsRecord.WereActive(_h.Store.Load("b")!.Steps.Single()).ShouldBe(["miner.service"]);
+        _h.Systemd.OnStartUnit = null;
+        _executor.Release("b", Fixtures.Log).ShouldBeEmpty();
+        _h.Systemd.Running.ShouldContainKey("miner.service");
+    }
+
+    [Fact]
+    public void AnUndoThatFailsIsNoLongerMarkedAsBeingGivenBack()
+    {
+        _h.Systemd.Running["miner.service"] = [];
+        Prepare("a", "miner.service");
+        _h.Systemd.FailOn = "start miner.service";
+        _executor.Release("a", Fixtures.Log).ShouldHaveSingleItem();
+        DomainRun.IsReleasing(_h.Store.Load("a")!.Steps.Single()).ShouldBeFalse("another domain's prepare would wait for it for nothing");
+    }
+
     [Fact]
     public void AReleaseNarrowsItsRecordToTheUnitsItStartsBeforeStartingThem()
     {

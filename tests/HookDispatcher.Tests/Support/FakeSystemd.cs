@@ -81,8 +81,12 @@ internal sealed class FakeSystemd : ISystemd
         }
     }
 
+    /// <summary>Runs as a StartUnit begins, outside the fake's own lock (a test holds the job there).</summary>
+    public Action<string>? OnStartUnit { get; set; }
+
     public void StartUnit(string unit)
     {
+        OnStartUnit?.Invoke(unit);
         lock (_gate)
         {
             Record($"start {unit}");

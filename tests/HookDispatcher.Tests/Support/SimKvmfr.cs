@@ -50,8 +50,12 @@ internal sealed class SimKvmfr(string root) : IKernelModules
         }
     }
 
+    /// <summary>Runs as each unload begins (a test holds it there).</summary>
+    public Action? OnUnload { get; set; }
+
     public void Unload(string name)
     {
+        OnUnload?.Invoke();
         Calls.Add("unload " + name);
         if (!IsLoaded(name))
         {

@@ -67,7 +67,8 @@ internal sealed class KvmfrStep(
         var fs = scope.Context.Fs;
         IReadOnlyList<ulong>? load = null;
         var unloadFirst = false;
-        scope.Claim(context =>
+        // A domain that is giving kvmfr back is about to unload it: wait for it rather than share the module.
+        scope.ClaimAfterReleases(_ => true, () => { }, context =>
         {
             var others = Others(context);
             if (others.Count > 0)

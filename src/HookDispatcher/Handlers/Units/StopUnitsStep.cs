@@ -28,9 +28,10 @@ internal sealed class StopUnitsStep(ISystemd systemd, string id, IReadOnlyList<s
 
     public override void Apply(StepScope scope)
     {
-        // Asked of systemd before the host lock is taken (a D-Bus round trip each); the claim itself is quick.
-        var activeNow = units.Where(systemd.IsActive).ToList();
-        scope.Claim(context =>
+        // Asked of systemd before the host lock is taken (a D-Bus round trip each), again after waiting for another
+        // domain that was starting one of these units; the claim itself is quick.
+        List<string> activeNow = [];
+        scope.ClaimAfterReleases(r => units.Any(u => StopUnitsRecord.Holds(r, u)), () => activeNow = units.Where(systemd.IsActive).ToList(), context =>
         {
             var others = context.Ledger.HeldBesides(Kind, context.Domain, Id).Select(h => h.Record).ToList();
             // Active now, or stopped by an earlier holder that found it active: then this domain owes it a start too.
