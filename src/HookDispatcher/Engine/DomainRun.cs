@@ -65,17 +65,22 @@ internal sealed class DomainRun(DomainState state, IHostFs fs, StateStore store,
             {
                 record.Data[key] = value;
             }
-            record.Data[ReleasingKey] = "true";
+            record.Data[ReleasingKey] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
         Persist();
         return keep is not null;
     }
 
-    /// <summary>The mark <see cref="LetGo"/> leaves on a record whose undo is giving back what it holds.</summary>
+    /// <summary>The mark <see cref="LetGo"/> leaves on a record whose undo is giving back what it holds: the pid doing it.</summary>
     public const string ReleasingKey = "releasing";
 
-    /// <summary>Whether <paramref name="record"/>'s domain is giving back what it holds outside the host lock right now.</summary>
-    public static bool IsReleasing(StepRecord record) => record.Data.GetValueOrDefault(ReleasingKey) == "true";
+    /// <summary>
+    /// Whether <paramref name="record"/>'s domain is giving back what it holds outside the host lock right now: the
+    /// process that marked it still runs (a hook killed mid-release leaves the mark, and nobody should wait for it).
+    /// </summary>
+    public static bool IsReleasing(StepRecord record) =>
+        int.TryParse(record.Data.GetValueOrDefault(ReleasingKey), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid)
+        && Directory.Exists($"/proc/{pid}");
 
     /// <summary>Writes the state file (deleted when it holds nothing), under the host lock: other domains read it there.</summary>
     public void Persist()

@@ -126,6 +126,22 @@ public sealed class ServicesTests : IDisposable
     }
 
     [Fact]
+    public void AReleaseMarkLeftByAHookThatWasKilledIsNotWaitedFor()
+    {
+        _h.Systemd.Running["miner.service"] = [];
+        Prepare("a", "miner.service");
+        // As a release killed after its decision leaves it: the record marked by a process that is gone.
+        var state = _h.Store.Load("a")!;
+        state.Steps.Single().Data[DomainRun.ReleasingKey] = "2147483647";
+        _h.Store.Save(state);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Prepare("b", "miner.service");
+        clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(4), "the 5 s lock timeout was not waited out");
+        _executor.Release("a", Fixtures.Log).ShouldBeEmpty();
+        _h.Systemd.Running.ShouldNotContainKey("miner.service", "b still holds it stopped");
+    }
+
+    [Fact]
     public void AnUndoThatFailsIsNoLongerMarkedAsBeingGivenBack()
     {
         _h.Systemd.Running["miner.service"] = [];
