@@ -76,7 +76,8 @@ internal sealed class DomainRun(DomainState state, IHostFs fs, StateStore store,
 
     /// <summary>
     /// Whether <paramref name="record"/>'s domain is giving back what it holds outside the host lock right now: the
-    /// process that marked it still runs (a hook killed mid-release leaves the mark, and nobody should wait for it).
+    /// process that marked it still runs (a hook killed mid-release leaves the mark, and nobody should wait for it);
+    /// asked of this machine's own /proc, where hooks run, not of the host root a test may simulate.
     /// </summary>
     public static bool IsReleasing(StepRecord record) =>
         int.TryParse(record.Data.GetValueOrDefault(ReleasingKey), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid)

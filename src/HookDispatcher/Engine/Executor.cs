@@ -31,6 +31,9 @@ internal sealed partial class Executor(IHostFs fs, StateStore store, IReadOnlyLi
 {
     private readonly RecordKinds _kinds = new(handlers);
 
+    /// <summary>Every record kind the handlers journal: what undoes, checks and describes each.</summary>
+    public RecordKinds RecordKinds => _kinds;
+
     /// <summary>
     /// Applies <paramref name="steps"/>, logging to <paramref name="log"/> (which carries the event's fields) for <paramref name="eventName"/>. On failure every step this call applied
     /// is undone in reverse order and <see cref="StepFailedException"/> is thrown.

@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using HookDispatcher.Host;
+
 namespace HookDispatcher.Engine;
 
 /// <summary>What a step sees while it applies: the host, the journal of its own record, and the other domains.</summary>
@@ -30,20 +33,25 @@ internal sealed class StepScope(ExecContext context, StepRecord record, DomainRu
     /// <see cref="Claim"/> of a resource other domains may share and give back outside the host lock (a unit held
     /// stopped, the kvmfr module): while another domain's record of this kind that <paramref name="conflicts"/> is
     /// being given back (<see cref="DomainRun.IsReleasing"/>: it will start that unit, unload that module), this
-    /// waits outside the lock for it to finish, at most the lock timeout, then claims (with a warning if it is still
-    /// not finished). Without the wait the claim would count on what the other is about to undo.
-    /// <paramref name="beforeEachTry"/> runs outside the lock before each try (what the claim reads of the host).
+    /// waits for it outside the lock, reading only the state files, at most the lock timeout, then claims (with a
+    /// warning if it is still not finished). Without the wait the claim would count on what the other is about to
+    /// undo. <paramref name="beforeClaim"/> reads, outside the lock, what the claim needs of the host once no release
+    /// is in the way (again if one began meanwhile).
     /// </summary>
-    public void ClaimAfterReleases(Func<StepRecord, bool> conflicts, Action beforeEachTry, Func<ExecContext, IReadOnlyDictionary<string, string>> intent)
+    public void ClaimAfterReleases(Func<StepRecord, bool> conflicts, Action beforeClaim, Func<ExecContext, IReadOnlyDictionary<string, string>> intent)
     {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var clock = Stopwatch.StartNew();
         while (true)
         {
-            beforeEachTry();
+            if (run.Host.Timeout - clock.Elapsed is { Ticks: > 0 } left)
+            {
+                Poll.Until(() => Releasing(run.Context(Context.Log, shared: false), conflicts).Count == 0, left, TimeSpan.FromMilliseconds(20));
+            }
+            beforeClaim();
             using (run.Host.Enter())
             {
                 var context = run.Context(Context.Log, shared: false);
-                var busy = context.Ledger.Holders(Record.Kind, r => DomainRun.IsReleasing(r) && conflicts(r), exceptDomain: context.Domain);
+                var busy = Releasing(context, conflicts);
                 if (busy.Count == 0 || clock.Elapsed >= run.Host.Timeout)
                 {
                     if (busy.Count > 0)
@@ -54,9 +62,12 @@ internal sealed class StepScope(ExecContext context, StepRecord record, DomainRu
                     return;
                 }
             }
-            Thread.Sleep(20);
         }
     }
+
+    /// <summary>Other domains' records of this kind that <paramref name="conflicts"/> and are being given back now.</summary>
+    private IReadOnlyList<(string Domain, StepRecord Record)> Releasing(ExecContext context, Func<StepRecord, bool> conflicts) =>
+        context.Ledger.Holders(Record.Kind, r => DomainRun.IsReleasing(r) && conflicts(r), exceptDomain: context.Domain);
 
     /// <summary>Persist the outcome once the host change is complete and verified.</summary>
     public void Done(IReadOnlyDictionary<string, string>? data = null)

@@ -54,7 +54,6 @@ internal sealed class Services
             // Last: the user's scripts run after the built-in steps of their event and are undone before them.
             new ScriptsHandler(new ScriptRunner(new ProcessRunner(ModprobeTimeout), ScriptEvent, Store.Directory)),
         ];
-        RecordKinds = new RecordKinds(Handlers);
         Planner = new Planner(Handlers);
         Executor = new Executor(Fs, Store, Handlers, config.LockTimeout);
         Rules = new RuleLoader();
@@ -81,7 +80,7 @@ internal sealed class Services
     public IReadOnlyList<IHandler> Handlers { get; }
 
     /// <summary>Every kind of record the handlers journal: what undoes, checks and describes each.</summary>
-    public RecordKinds RecordKinds { get; }
+    public RecordKinds RecordKinds => Executor.RecordKinds;
 
     public Planner Planner { get; }
 

@@ -28,8 +28,8 @@ internal sealed class StopUnitsStep(ISystemd systemd, string id, IReadOnlyList<s
 
     public override void Apply(StepScope scope)
     {
-        // Asked of systemd before the host lock is taken (a D-Bus round trip each), again after waiting for another
-        // domain that was starting one of these units; the claim itself is quick.
+        // Asked of systemd before the host lock is taken (a D-Bus round trip each), once no other domain is starting
+        // one of these units; the claim itself is quick.
         List<string> activeNow = [];
         scope.ClaimAfterReleases(r => units.Any(u => StopUnitsRecord.Holds(r, u)), () => activeNow = units.Where(systemd.IsActive).ToList(), context =>
         {
