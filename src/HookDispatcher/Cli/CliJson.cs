@@ -24,8 +24,8 @@ internal sealed record StatusJson(string StateDir, IReadOnlyList<DomainStatusJso
 
 internal sealed record DomainStatusJson(string Domain, IReadOnlyList<HeldStepJson> Steps);
 
-/// <summary>One applied (<c>done</c>) or interrupted (<c>intent</c>) step and the values undo restores.</summary>
-internal sealed record HeldStepJson(string Id, string Kind, string Status, string Event, IReadOnlyDictionary<string, string> Data);
+/// <summary>One applied (<c>done</c>) or interrupted (<c>intent</c>) step and the values undo restores (its record's data, as in the state file).</summary>
+internal sealed record HeldStepJson(string Id, string Kind, string Status, string Event, System.Text.Json.JsonElement Data);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

@@ -57,7 +57,7 @@ internal static class ForgetCommand
                 }
                 foreach (var record in records)
                 {
-                    var data = string.Join(" ", record.Data.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}"));
+                    var data = record.DataLine();
                     output.WriteLine($"{name}: {(result.GetValue(yes) ? "dropping" : "would drop")} {record.Id} [{record.Status.ToString().ToLowerInvariant()}] at {record.Event}: {data}");
                     foreach (var line in HostNow(services.RecordKinds.Of(record), record, services.Fs))
                     {

@@ -43,7 +43,7 @@ internal static class StatusCommand
                     output.WriteLine(state.Steps.Count == 0 ? $"{state.Domain}: holds nothing" : $"{state.Domain}:");
                     foreach (var step in state.Steps)
                     {
-                        var data = string.Join(" ", step.Data.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}"));
+                        var data = step.DataLine();
                         var note = step.Status == StepStatus.Intent ? " (interrupted: may be partly applied; release undoes it)" : "";
                         output.WriteLine($"  {step.Id} [{step.Status.ToString().ToLowerInvariant()}] at {step.Event}: {data}{note}");
                     }
@@ -63,6 +63,6 @@ internal static class StatusCommand
         new(directory,
             states.Select(d => new DomainStatusJson(d.Domain, d.Steps.Select(s => new HeldStepJson(
                 s.Id, s.Kind, s.Status.ToString().ToLowerInvariant(), s.Event,
-                new SortedDictionary<string, string>(s.Data, StringComparer.Ordinal))).ToList())).ToList(),
+                s.DataJson())).ToList())).ToList(),
             unreadable);
 }

@@ -43,45 +43,36 @@ internal sealed class DomainRun(DomainState state, IHostFs fs, StateStore store,
 
     /// <summary>
     /// The release side of <see cref="StepScope.Claim"/>, for an undo of what domains share that runs outside the
-    /// host lock (systemd jobs, a module unload): under the host lock, with the ledger read now, <paramref name="decide"/>
-    /// returns what of <paramref name="record"/> this domain still gives back (merged into its data), or null when
-    /// another domain holds it all and gives it back (the record is dropped). That is journalled before the lock is
-    /// let go, so of two domains released at once the second always sees the first one's decision: they can never
-    /// both leave a shared unit or module to the other. A record kept is marked as being given back
+    /// host lock (systemd jobs, a module unload): under the host lock, with the ledger read now, <paramref name="keep"/>
+    /// narrows <paramref name="record"/>'s data to what this domain still gives back and says whether anything is
+    /// left (false: another domain holds it all and gives it back; the record is dropped). That is journalled before
+    /// the lock is let go, so of two domains released at once the second always sees the first one's decision: they
+    /// can never both leave a shared unit or module to the other. A record kept is marked as being given back
     /// (<see cref="IsReleasing"/>) until its undo ends, so that a domain about to take the same resource waits for
     /// it (<see cref="StepScope.ClaimAfterReleases"/>). Returns false when the record was dropped.
     /// </summary>
-    public bool LetGo(StepRecord record, Func<Ledger, IReadOnlyDictionary<string, string>?> decide)
+    public bool LetGo(StepRecord record, Func<Ledger, bool> keep)
     {
         using var held = Host.Enter();
-        var keep = decide(Ledger.Load(store, State));
-        if (keep is null)
+        var kept = keep(Ledger.Load(store, State));
+        if (kept)
         {
-            State.Steps.Remove(record);
+            record.Releasing = Environment.ProcessId;
         }
         else
         {
-            foreach (var (key, value) in keep)
-            {
-                record.Data[key] = value;
-            }
-            record.Data[ReleasingKey] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            State.Steps.Remove(record);
         }
         Persist();
-        return keep is not null;
+        return kept;
     }
-
-    /// <summary>The mark <see cref="LetGo"/> leaves on a record whose undo is giving back what it holds: the pid doing it.</summary>
-    public const string ReleasingKey = "releasing";
 
     /// <summary>
     /// Whether <paramref name="record"/>'s domain is giving back what it holds outside the host lock right now: the
     /// process that marked it still runs (a hook killed mid-release leaves the mark, and nobody should wait for it);
     /// asked of this machine's own /proc, where hooks run, not of the host root a test may simulate.
     /// </summary>
-    public static bool IsReleasing(StepRecord record) =>
-        int.TryParse(record.Data.GetValueOrDefault(ReleasingKey), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid)
-        && Directory.Exists($"/proc/{pid}");
+    public static bool IsReleasing(StepRecord record) => record.Releasing is { } pid && Directory.Exists($"/proc/{pid}");
 
     /// <summary>Writes the state file (deleted when it holds nothing), under the host lock: other domains read it there.</summary>
     public void Persist()

@@ -11,10 +11,10 @@ internal sealed record ExecContext(string Domain, IHostFs Fs, StateStore Store, 
 
     /// <summary>
     /// For an undo outside the host lock of what other domains may hold too: decides, against the ledger as it is
-    /// under the lock, what this domain still gives back, and journals it there (<see cref="DomainRun.LetGo"/>).
+    /// under the lock, what this domain still gives back (narrowing the record's data), and journals it there (<see cref="DomainRun.LetGo"/>).
     /// False when another domain holds it all (the record is dropped; nothing to undo).
     /// </summary>
-    public bool LetGo(StepRecord record, Func<Ledger, IReadOnlyDictionary<string, string>?> decide) => Run.LetGo(record, decide);
+    public bool LetGo(StepRecord record, Func<Ledger, bool> keep) => Run.LetGo(record, keep);
 
     /// <summary>Records of other domains, of one kind, that may hold a share of a pool.</summary>
     public IReadOnlyList<StepRecord> OtherDomainsRecords(string kind) =>

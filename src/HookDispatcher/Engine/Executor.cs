@@ -82,14 +82,14 @@ internal sealed partial class Executor(IHostFs fs, StateStore store, IReadOnlyLi
                     throw new StepFailedException(step.Id, $"could not undo its interrupted earlier try: {string.Join("; ", failures)}", []);
                 }
             }
-            var record = new StepRecord { Id = step.Id, Kind = step.Kind, Event = eventName, Status = StepStatus.Intent };
+            var record = new StepRecord { Id = step.Id, Event = eventName, Status = StepStatus.Intent };
             state.Steps.Add(record);
             try
             {
                 var shared = _kinds.SharesHostState(step.Kind);
                 using (run.HostIf(shared))
                 {
-                    step.Apply(new StepScope(run.Context(stepLog, shared), record, run));
+                    step.Apply(new StepScope(run.Context(stepLog, shared), record, run, step.Kind));
                 }
                 applied.Add(record);
                 stepLog.Information("{Summary:l}", step.Summary);
@@ -97,7 +97,7 @@ internal sealed partial class Executor(IHostFs fs, StateStore store, IReadOnlyLi
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 // A step journals its intent (with data) before its first host change; without it, nothing happened.
-                if (record.Data.Count > 0)
+                if (record.Data is not null)
                 {
                     applied.Add(record);
                 }
@@ -202,8 +202,9 @@ internal sealed partial class Executor(IHostFs fs, StateStore store, IReadOnlyLi
             stepLog.Error("Undo of {HOOK_STEP:l} failed: {Reason:l}", record.Id, e.Message);
             failures.Add($"{record.Id}: {e.Message}");
             // Kept for a retry, it is no longer being given back: another domain need not wait for it.
-            if (record.Data.Remove(DomainRun.ReleasingKey))
+            if (record.Releasing is not null)
             {
+                record.Releasing = null;
                 try
                 {
                     run.Persist();

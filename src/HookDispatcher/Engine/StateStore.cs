@@ -129,47 +129,38 @@ internal sealed class StateStore(string stateDir, Action<string>? beforeChange =
             throw new StateException($"Cannot read state file '{path}': {e.Message}", e);
         }
         DomainState state;
+        int version;
         try
         {
-            state = JsonSerializer.Deserialize(bytes, StateJsonContext.Default.DomainState)
+            version = JsonSerializer.Deserialize(bytes, StateJsonContext.Default.StateHeader)?.Version
                 ?? throw new StateException($"State file '{path}' is empty (null){ForgetHint(path)}");
+            version = version == 0 ? 1 : version;
+            if (version > DomainState.CurrentVersion || version < 1)
+            {
+                throw new StateException(
+                    $"State file '{path}' has format {version}, which this hookdispatcher (format {DomainState.CurrentVersion}) cannot read: written by a newer version? Install that one again to release it{ForgetHint(path)}");
+            }
+            state = version < 4
+                ? LegacyRecords.Migrate(JsonSerializer.Deserialize(bytes, StateJsonContext.Default.LegacyDomainState)
+                    ?? throw new StateException($"State file '{path}' is empty (null){ForgetHint(path)}"))
+                : JsonSerializer.Deserialize(bytes, StateJsonContext.Default.DomainState)
+                    ?? throw new StateException($"State file '{path}' is empty (null){ForgetHint(path)}");
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or InvalidDataException or NotSupportedException)
         {
             throw new StateException($"State file '{path}' is corrupt: {e.Message}{ForgetHint(path)}", e);
-        }
-        if (state.Version > DomainState.CurrentVersion || state.Version < 1)
-        {
-            throw new StateException(
-                $"State file '{path}' has format {state.Version}, which this hookdispatcher (format {DomainState.CurrentVersion}) cannot read: written by a newer version? Install that one again to release it{ForgetHint(path)}");
         }
         if (Path.GetFileNameWithoutExtension(path) != state.Domain)
         {
             throw new StateException($"State file '{path}' names domain \"{state.Domain}\", not the one its name says{ForgetHint(path)}");
         }
-        if (state.Version < 3)
+        if (state.Steps.FirstOrDefault(r => r.Data is null) is { } bare)
         {
-            foreach (var record in state.Steps)
-            {
-                record.Kind = KindBefore3(record);
-            }
+            throw new StateException($"State file '{path}' is corrupt: record '{bare.Id}' holds no data{ForgetHint(path)}");
         }
+        state.Version = version;
         return state;
     }
-
-    /// <summary>
-    /// Formats 1 and 2 named one kind for all of a handler's records and told them apart inside the record
-    /// (gpu: data "action"; scripts: data "type"; lookingGlass: the record id); from format 3 each record kind has
-    /// its own name, so only this migration still looks inside. The version on the file stays until it is saved.
-    /// </summary>
-    private static string KindBefore3(StepRecord record) => record.Kind switch
-    {
-        // A gpu intent journalled without data changed nothing: it reads as one of the note kinds.
-        "gpu" => "gpu." + record.Data.GetValueOrDefault("action", "usersChecked"),
-        "scripts" => "scripts." + record.Data.GetValueOrDefault("type", "script"),
-        "lookingGlass" => record.Id == "lookingGlass.kvmfr" ? "lookingGlass.kvmfr" : "lookingGlass.shm",
-        _ => record.Kind,
-    };
 
     /// <summary>What to do about a state file that cannot be read: its records cannot be undone, only dropped.</summary>
     private static string ForgetHint(string path) =>

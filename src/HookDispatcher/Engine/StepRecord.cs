@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace HookDispatcher.Engine;
@@ -13,14 +14,15 @@ internal enum StepStatus
 /// <summary>
 /// One step's entry in a domain's state file: written as an intent before the host is touched, then completed
 /// with what undo needs. Undo works from this record alone, so a rule file changed or deleted while the VM runs
-/// does not matter.
+/// does not matter. What the record holds is its typed <see cref="Data"/>, whose type is the record's kind.
 /// </summary>
 internal sealed class StepRecord
 {
     public required string Id { get; init; }
 
-    /// <summary>The name of its <see cref="IRecordKind"/> (set again when an older format is migrated).</summary>
-    public required string Kind { get; set; }
+    /// <summary>The name of its <see cref="IRecordKind"/>: its data's (empty until the step journals its intent).</summary>
+    [JsonIgnore]
+    public string Kind => Data?.Kind ?? "";
 
     public required string Event { get; init; }
 
@@ -33,13 +35,24 @@ internal sealed class StepRecord
     /// </summary>
     public long Seq { get; set; }
 
-    public Dictionary<string, string> Data { get; init; } = new(StringComparer.Ordinal);
+    /// <summary>
+    /// The pid of the hook giving back what the record holds, outside the host lock, right now
+    /// (<see cref="DomainRun.LetGo"/>); null otherwise.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Releasing { get; set; }
 
-    public string Get(string key) =>
-        Data.TryGetValue(key, out var value) ? value : throw new InvalidDataException($"state record '{Id}' has no '{key}'");
+    /// <summary>What undo needs, typed by kind (<see cref="RecordData"/>); null only before the step journals it.</summary>
+    public RecordData? Data { get; set; }
 
-    public long GetLong(string key) =>
-        long.TryParse(Get(key), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var v)
-            ? v
-            : throw new InvalidDataException($"state record '{Id}': '{key}' is not a number: '{Get(key)}'");
+    /// <summary>The record's data as the state file has it.</summary>
+    public JsonElement DataJson() => JsonSerializer.SerializeToElement(Data, StateJsonContext.Default.RecordData);
+
+    /// <summary>The record's data on one line, <c>name=value</c> each ("pages=16 granted=16 baselines={"global":0}"), for status and forget.</summary>
+    public string DataLine() => Data is null ? "" : string.Join(" ", DataJson().EnumerateObject().Where(p => p.Name != "kind")
+        .Select(p => $"{p.Name}={(p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() : p.Value.GetRawText())}"));
+
+    /// <summary>The record's data as the kind that reads it expects it.</summary>
+    public T As<T>() where T : RecordData =>
+        Data as T ?? throw new InvalidDataException($"state record '{Id}' holds {(Data is null ? "no data" : $"data of kind '{Data.Kind}'")}, not what its kind reads");
 }

@@ -4,16 +4,17 @@ using HookDispatcher.Host;
 namespace HookDispatcher.Engine;
 
 /// <summary>What a step sees while it applies: the host, the journal of its own record, and the other domains.</summary>
-internal sealed class StepScope(ExecContext context, StepRecord record, DomainRun run)
+/// <param name="kind">The kind the step journals (<see cref="Step.Kind"/>): the data it journals must be of it.</param>
+internal sealed class StepScope(ExecContext context, StepRecord record, DomainRun run, string kind)
 {
     public ExecContext Context { get; } = context;
 
     public StepRecord Record { get; } = record;
 
-    /// <summary>Persist what undo needs, before the first host change.</summary>
-    public void Intent(IReadOnlyDictionary<string, string> data)
+    /// <summary>Persist what undo needs, before the first host change; the step may fill in more of it later (<see cref="Update"/>, <see cref="Done()"/>).</summary>
+    public void Intent(RecordData data)
     {
-        Merge(data);
+        Set(data);
         Record.Status = StepStatus.Intent;
         run.Journal(Record);
     }
@@ -23,7 +24,7 @@ internal sealed class StepScope(ExecContext context, StepRecord record, DomainRu
     /// ledger as it is now and returns the intent, which is journalled before the host lock is let go, so two
     /// domains can never both find it free. Any wait that follows (a bind, a device node) runs outside the lock.
     /// </summary>
-    public void Claim(Func<ExecContext, IReadOnlyDictionary<string, string>> intent)
+    public void Claim(Func<ExecContext, RecordData> intent)
     {
         using var held = run.Host.Enter();
         Intent(intent(run.Context(Context.Log, shared: false)));
@@ -38,7 +39,7 @@ internal sealed class StepScope(ExecContext context, StepRecord record, DomainRu
     /// undo. <paramref name="beforeClaim"/> reads, outside the lock, what the claim needs of the host once no release
     /// is in the way (again if one began meanwhile).
     /// </summary>
-    public void ClaimAfterReleases(Func<StepRecord, bool> conflicts, Action beforeClaim, Func<ExecContext, IReadOnlyDictionary<string, string>> intent)
+    public void ClaimAfterReleases(Func<StepRecord, bool> conflicts, Action beforeClaim, Func<ExecContext, RecordData> intent)
     {
         var clock = Stopwatch.StartNew();
         while (true)
@@ -67,31 +68,31 @@ internal sealed class StepScope(ExecContext context, StepRecord record, DomainRu
 
     /// <summary>Other domains' records of this kind that <paramref name="conflicts"/> and are being given back now.</summary>
     private IReadOnlyList<(string Domain, StepRecord Record)> Releasing(ExecContext context, Func<StepRecord, bool> conflicts) =>
-        context.Ledger.Holders(Record.Kind, r => DomainRun.IsReleasing(r) && conflicts(r), exceptDomain: context.Domain);
+        context.Ledger.Holders(kind, r => DomainRun.IsReleasing(r) && conflicts(r), exceptDomain: context.Domain);
 
-    /// <summary>Persist the outcome once the host change is complete and verified.</summary>
-    public void Done(IReadOnlyDictionary<string, string>? data = null)
+    /// <summary>Persist the outcome once the host change is complete and verified (with what the data gained since the intent).</summary>
+    public void Done()
     {
-        if (data is not null)
-        {
-            Merge(data);
-        }
         Record.Status = StepStatus.Done;
         run.Persist();
     }
 
-    /// <summary>Persist a change to what undo needs (a partial result), keeping the status.</summary>
-    public void Update(IReadOnlyDictionary<string, string> data)
+    /// <summary>Persist a step's outcome that had no intent to journal: it changed nothing undo must know before.</summary>
+    public void Done(RecordData data)
     {
-        Merge(data);
-        run.Persist();
+        Set(data);
+        Done();
     }
 
-    private void Merge(IReadOnlyDictionary<string, string> data)
+    /// <summary>Persist a change to what undo needs (a partial result the step wrote into its data), keeping the status.</summary>
+    public void Update() => run.Persist();
+
+    private void Set(RecordData data)
     {
-        foreach (var (key, value) in data)
+        if (data.Kind != kind)
         {
-            Record.Data[key] = value;
+            throw new InvalidOperationException($"step {Record.Id} of kind '{kind}' journals data of kind '{data.Kind}'");
         }
+        Record.Data = data;
     }
 }

@@ -1,4 +1,6 @@
 using HookDispatcher.Engine;
+using HookDispatcher.Handlers.CpuIsolation;
+using HookDispatcher.Handlers.Hugepages;
 using HookDispatcher.Rules;
 using HookDispatcher.Tests.Support;
 using HookDispatcher.Values;
@@ -36,15 +38,7 @@ public sealed class FaultsThatMustNotLeakTests
         h.Prepare("a", Fixtures.Hugepages(10));
         fs.WriteText(SimHostFs.Nr2M, "30");
         // b journalled its intent with the pool at 30 and was killed before writing nr_hugepages.
-        var record = new StepRecord { Id = "hugepages:2048kB", Kind = "hugepages", Event = "prepare begin", Status = StepStatus.Intent, Seq = 2 };
-        foreach (var (key, value) in new Dictionary<string, string>
-                 {
-                     ["pool"] = SimHostFs.Nr2M, ["pageSizeBytes"] = "2097152", ["node"] = "", ["pages"] = "50",
-                     ["baseline"] = "0", ["baselines"] = "global=0", ["start"] = "30",
-                 })
-        {
-            record.Data[key] = value;
-        }
+        var record = TestRecords.Record("hugepages:2048kB", TestRecords.Hugepages2M(50, start: 30), StepStatus.Intent, seq: 2);
         h.Store.Save(new DomainState { Domain = "b", Steps = [record] });
 
         h.Release("b").ShouldBeEmpty();
@@ -59,12 +53,11 @@ public sealed class FaultsThatMustNotLeakTests
         using var h = new EngineHarness();
         h.Fs.WriteText("/sys/devices/system/cpu/online", "0-3");
         // A crash after 'started' journalled its intent and narrowed the units: the record holds the true originals.
-        var stale = new StepRecord { Id = "cpuIsolation", Kind = "cpuIsolation", Event = "started begin", Status = StepStatus.Intent, Seq = 1 };
-        stale.Data["units"] = "system.slice,user.slice,init.scope";
-        stale.Data["hostCpus"] = "0-1";
+        var data = new CpuIsolationData { Units = ["system.slice", "user.slice", "init.scope"], HostCpus = "0-1" };
+        var stale = TestRecords.Record("cpuIsolation", data, StepStatus.Intent, seq: 1, @event: "started begin");
         foreach (var unit in Isolation.CpuIsolation!.Units)
         {
-            stale.Data["original." + unit] = "";
+            data.Originals[unit] = "";
             h.Systemd.AllowedCpus[unit] = CpuSet.Parse("0-1");
         }
         h.Store.Save(new DomainState { Domain = "vm", Steps = [stale] });
@@ -73,7 +66,7 @@ public sealed class FaultsThatMustNotLeakTests
         // Taken again with the originals found before the crash, not the narrowed values it left.
         var retaken = h.Store.Load("vm")!.Steps.Single();
         retaken.Status.ShouldBe(StepStatus.Done);
-        retaken.Data["original.system.slice"].ShouldBe("");
+        retaken.As<CpuIsolationData>().Originals["system.slice"].ShouldBe("");
         h.Systemd.AllowedCpus["system.slice"].ShouldBe(CpuSet.Parse("0-1"));
         h.Release("vm").ShouldBeEmpty();
         h.Systemd.AllowedCpus["system.slice"].ShouldBeNull();

@@ -43,8 +43,8 @@ public sealed class LedgerTests
         using var h = new EngineHarness();
         h.Prepare("other", Fixtures.Hugepages(4));
         var live = new DomainState { Domain = "me" };
-        live.Steps.Add(new StepRecord { Id = "x", Kind = "hugepages", Event = "prepare begin", Seq = 7 });
-        live.Steps.Add(new StepRecord { Id = "y", Kind = "hugepages", Event = "prepare begin", Seq = 8 });
+        live.Steps.Add(TestRecords.Record("x", TestRecords.Hugepages2M(1), seq: 7));
+        live.Steps.Add(TestRecords.Record("y", TestRecords.Hugepages2M(1), seq: 8));
         var ledger = Ledger.Load(h.Store, live);
         ledger.HeldByOthers("hugepages", "me").Select(r => r.Domain).ShouldBe(["other"]);
         ledger.HeldBesides("hugepages", "me", "x").Select(r => $"{r.Domain}/{r.Record.Id}").ShouldBe(["other/hugepages:2048kB", "me/y"]);

@@ -96,7 +96,7 @@ public sealed class ReconcileTests
         h.Store.Save(new DomainState
         {
             Domain = "a",
-            Steps = { new StepRecord { Id = "hugepages:2048kB", Kind = "hugepages", Event = "prepare begin", Status = StepStatus.Intent } },
+            Steps = { TestRecords.Record("hugepages:2048kB", TestRecords.Hugepages2M(16), StepStatus.Intent) },
         });
         h.Executor.Reconcile("a", Fixtures.Log).Single().Message.ShouldBe("hugepages:2048kB was interrupted (prepare begin) and may be partly applied; release undoes it");
     }

@@ -1,4 +1,5 @@
 using HookDispatcher.Engine;
+using HookDispatcher.Handlers.Hugepages;
 using HookDispatcher.Tests.Support;
 using Shouldly;
 
@@ -12,20 +13,24 @@ public sealed class StateJournalCrashTests
         Domain = "vm",
         Steps =
         {
-            new StepRecord
+            TestRecords.Record("hugepages:2048kB", new HugepagesData
             {
-                Id = "hugepages:2048kB",
-                Kind = "hugepages",
-                Event = "prepare begin",
-                Status = StepStatus.Done,
+                Pool = SimHostFs.Nr2M,
+                PageSizeBytes = 2097152,
+                Pages = generation,
                 // Large enough that a save written in place would be seen half-written.
-                Data = Enumerable.Range(0, 200).ToDictionary(i => $"key{i}", _ => generation.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            },
+                Baselines = Enumerable.Range(0, 200).ToDictionary(i => $"node{i}", _ => (long)generation),
+            }),
         },
     };
 
-    private static int Generation(DomainState state) =>
-        state.Steps.Single().Data.Values.Distinct().Select(v => int.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).Single();
+    /// <summary>The generation a state file holds; a save seen half-written would mix two.</summary>
+    private static int Generation(DomainState state)
+    {
+        var data = state.Steps.Single().As<HugepagesData>();
+        data.Baselines.Values.ShouldAllBe(v => v == data.Pages);
+        return (int)data.Pages;
+    }
 
     [Fact]
     public void ACrashBetweenWritingAndRenamingLeavesTheOldStateAndTheNextSaveSucceeds()

@@ -1,4 +1,5 @@
 using HookDispatcher.Engine;
+using HookDispatcher.Handlers.Hugepages;
 using HookDispatcher.Tests.Support;
 using Shouldly;
 
@@ -12,10 +13,10 @@ public sealed class StateStoreTests
         using var dir = new TempDir();
         var store = new StateStore(dir.Join("state"));
         var state = new DomainState { Domain = "win 11", Uuid = "u" };
-        state.Steps.Add(new StepRecord { Id = "hugepages", Kind = "hugepages", Event = "prepare begin", Status = StepStatus.Done, Data = { ["pages"] = "16" } });
+        state.Steps.Add(TestRecords.Record("hugepages", TestRecords.Hugepages2M(16)));
         store.Save(state);
         var loaded = store.Load("win 11").ShouldNotBeNull();
-        loaded.Steps.Single().Data["pages"].ShouldBe("16");
+        loaded.Steps.Single().As<HugepagesData>().Pages.ShouldBe(16);
         loaded.Steps.Single().Status.ShouldBe(StepStatus.Done);
         File.GetUnixFileMode(store.PathOf("win 11")).ShouldBe(UnixFileMode.UserRead | UnixFileMode.UserWrite);
         File.GetUnixFileMode(store.Directory).ShouldBe(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);

@@ -30,8 +30,8 @@ public sealed class CpuGovernorHandlerTests
         Governor(h, 1).ShouldBe("performance");
         Governor(h, 2).ShouldBe("performance");
         var record = h.Store.Load("a")!.Steps.Single();
-        record.Data["governor.cpu1"].ShouldBe("powersave");
-        record.Data["governor.cpu2"].ShouldBe("schedutil");
+        record.As<CpuGovernorData>().OriginalGovernors["cpu1"].ShouldBe("powersave");
+        record.As<CpuGovernorData>().OriginalGovernors["cpu2"].ShouldBe("schedutil");
         h.Release("a").ShouldBeEmpty();
         Governor(h, 2).ShouldBe("schedutil", "each CPU gets its own previous governor back, not a fixed one");
         h.Fs.Snapshot().ShouldBe(before);

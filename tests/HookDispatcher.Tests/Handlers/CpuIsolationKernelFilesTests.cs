@@ -31,8 +31,8 @@ public sealed class CpuIsolationKernelFilesTests
         Text(h, WorkqueueMaskStep.GlobalMask).ShouldBe("f");
         Text(h, WorkqueueMaskStep.WritebackMask).ShouldBe("f");
         var irqs = h.Store.Load("a")!.Steps.Single(s => s.Id == IrqAffinityStep.KindName);
-        irqs.Data["refused"].ShouldBe("30");
-        irqs.Data["irq.26"].ShouldBe("4-5");
+        irqs.As<IrqAffinityData>().Refused.ShouldBe([30]);
+        irqs.As<IrqAffinityData>().Originals[26].ShouldBe("4-5");
         h.Release("a").ShouldBeEmpty();
         h.Fs.Snapshot().ShouldBe(before);
     }
@@ -110,13 +110,12 @@ public sealed class CpuIsolationKernelFilesTests
         using var h = Harness();
         var before = h.Fs.Snapshot();
         // The hook died after journalling the intent and moving IRQ 24 and the default: the record knows nothing of refusals.
-        var record = new StepRecord { Id = IrqAffinityStep.KindName, Kind = IrqAffinityStep.KindName, Event = "started begin" };
+        var data = new IrqAffinityData { HostCpus = "0-3", DefaultAffinity = "ff" };
         foreach (var (irq, affinity) in Irqs)
         {
-            record.Data[$"irq.{irq}"] = affinity;
+            data.Originals[irq] = affinity;
         }
-        record.Data["default_smp_affinity"] = "ff";
-        record.Data["hostCpus"] = "0-3";
+        var record = TestRecords.Record(IrqAffinityStep.KindName, data, StepStatus.Intent, @event: "started begin");
         h.Fs.WriteText(IrqAffinityStep.ListPath(24), "0-3");
         h.Fs.WriteText(IrqAffinityStep.DefaultPath, "f");
         h.Store.Save(new DomainState { Domain = "a", Steps = [record] });

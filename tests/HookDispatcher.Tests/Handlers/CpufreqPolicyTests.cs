@@ -36,7 +36,7 @@ public sealed class CpufreqPolicyTests
         h.Run("a", Performance("2"), Stage.Prepare);
         h.Run("b", Performance("3"), Stage.Prepare);
         // b found policy0 tuned by a: what it records as the original is the one a found, not a's "performance".
-        h.Store.Load("b")!.Steps.Single().Data["governor.policy0"].ShouldBe("powersave");
+        h.Store.Load("b")!.Steps.Single().As<CpuGovernorData>().OriginalGovernors["policy0"].ShouldBe("powersave");
         h.Release(firstStopsFirst ? "a" : "b").ShouldBeEmpty();
         Policy(h, 0).ShouldBe("performance", "the other VM still runs on policy0");
         h.Release(firstStopsFirst ? "b" : "a").ShouldBeEmpty();
@@ -55,8 +55,8 @@ public sealed class CpufreqPolicyTests
         h.Fs.Writes.Select(w => w.Path.Replace(Cpufreq.PoliciesDir + "/", "", StringComparison.Ordinal)).ShouldBe(
             ["policy0/scaling_governor", "policy0/energy_performance_preference", "policy4/scaling_governor", "policy4/energy_performance_preference"]);
         var record = h.Store.Load("a")!.Steps.Single();
-        record.Data.Keys.Where(k => k.Contains('.', StringComparison.Ordinal)).Order(StringComparer.Ordinal)
-            .ShouldBe(["epp.policy0", "epp.policy4", "governor.policy0", "governor.policy4"]);
+        record.As<CpuGovernorData>().OriginalGovernors.Keys.Order(StringComparer.Ordinal).ShouldBe(["policy0", "policy4"]);
+        record.As<CpuGovernorData>().OriginalEpps.Keys.Order(StringComparer.Ordinal).ShouldBe(["policy0", "policy4"]);
         h.Fs.Writes.Clear();
         h.Release("a").ShouldBeEmpty();
         // The governor before the preference, per policy (intel_pstate refuses the preference under performance).
@@ -70,12 +70,10 @@ public sealed class CpufreqPolicyTests
         using var h = Laptop();
         h.Run("a", Performance("2"), Stage.Prepare);
         // What the release before per-policy records wrote for CPU 3 ("governor.3"), already holding policy0.
-        var old = new StepRecord { Id = "cpuGovernor", Kind = "cpuGovernor", Event = "prepare begin", Status = StepStatus.Done };
-        foreach (var (key, value) in new Dictionary<string, string> { ["governor"] = "performance", ["epp"] = "", ["cpus"] = "3", ["governor.3"] = "powersave" })
-        {
-            old.Data[key] = value;
-        }
-        h.Store.Save(new DomainState { Domain = "old", Version = 1, Steps = [old] });
+        File.WriteAllText(h.Store.PathOf("old"), """
+            { "version": 1, "domain": "old", "steps": [ { "id": "cpuGovernor", "kind": "cpuGovernor", "event": "prepare begin", "status": "Done",
+              "data": { "governor": "performance", "epp": "", "cpus": "3", "governor.3": "powersave" } } ] }
+            """);
         h.Release("a").ShouldBeEmpty();
         Policy(h, 0).ShouldBe("performance", "the old record's CPU 3 is in policy0");
         h.Release("old").ShouldBeEmpty();

@@ -181,22 +181,14 @@ public sealed class HugepagesHandlerTests
         Domain = domain,
         Steps =
         {
-            new StepRecord
+            TestRecords.Record("hugepages", new HugepagesData
             {
-                Id = "hugepages",
-                Kind = "hugepages",
-                Event = "prepare begin",
-                Status = StepStatus.Intent,
-                Data =
-                {
-                    ["pool"] = SimHostFs.Nr2M,
-                    ["pageSizeBytes"] = "2097152",
-                    ["node"] = "",
-                    ["pages"] = pages.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    ["baseline"] = baseline.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    ["start"] = baseline.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                },
-            },
+                Pool = SimHostFs.Nr2M,
+                PageSizeBytes = 2097152,
+                Pages = pages,
+                Baselines = new Dictionary<string, long>(StringComparer.Ordinal) { ["global"] = baseline },
+                Start = baseline,
+            }, StepStatus.Intent),
         },
     };
 }

@@ -179,7 +179,7 @@ public sealed class HugepagesMultiNodeTests : IDisposable
         var executor = Executor(fs);
         Start(executor, fs, "fedora", DefaultDimm("fedora", 2048));
         var records = new StateStore(Path.Join(_dir.Path, "state")).Load("fedora")!.Steps;
-        records.Select(r => $"{r.Id} node={r.Get("node")} granted={r.Get("granted")}").ShouldBe([
+        records.Select(r => $"{r.Id} node={r.As<HugepagesData>().Node} granted={r.As<HugepagesData>().Granted}").ShouldBe([
             "hugepages:2048kB node= granted=512",
             "hugepages:2048kB@node1 node=1 granted=171",
             "hugepages:2048kB@node2 node=2 granted=171",

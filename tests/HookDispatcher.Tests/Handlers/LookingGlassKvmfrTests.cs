@@ -80,8 +80,8 @@ public sealed class LookingGlassKvmfrTests : IDisposable, ILogEventSink
         _kvmfr.Calls.ShouldBe(["load kvmfr static_size_mb=64"]);
         _kvmfr.Parameter.ShouldBe("64");
         Device.ShouldBe(Alice);
-        Record().Data["loadedHere"].ShouldBe("true");
-        Record().Data["found"].ShouldBe("0:0:0600");
+        Record().As<KvmfrData>().LoadedHere.ShouldBeTrue();
+        Record().As<KvmfrData>().Found.ShouldBe(new FileOwner(0, 0, Convert.ToUInt32("600", 8)));
 
         Release().ShouldBeEmpty();
         _kvmfr.Calls.ShouldBe(["load kvmfr static_size_mb=64", "unload kvmfr"]);
@@ -98,7 +98,7 @@ public sealed class LookingGlassKvmfrTests : IDisposable, ILogEventSink
         Prepare();
         _kvmfr.Calls.ShouldBeEmpty();
         Device.ShouldBe(Alice);
-        Record().Data["loadedHere"].ShouldBe("false");
+        Record().As<KvmfrData>().LoadedHere.ShouldBeFalse();
         _handler.DescribeUndo(Record()).ShouldBe([
             "give /dev/kvmfr0 back uid 0, gid 5, mode 0640, unless another running domain still uses it",
             "leave kvmfr loaded (the user's module, kept with static_size_mb=128)",
@@ -133,7 +133,7 @@ public sealed class LookingGlassKvmfrTests : IDisposable, ILogEventSink
         _kvmfr.Calls.ShouldBe(["unload kvmfr", "load kvmfr static_size_mb=64,16"]);
         _kvmfr.Parameter.ShouldBe("64,16");
         Device.ShouldBe(Alice);
-        Record().Data["reloaded"].ShouldBe("true");
+        Record().As<KvmfrData>().Reloaded.ShouldBeTrue();
         _handler.DescribeUndo(Record())[1].ShouldBe(
             "leave kvmfr loaded with static_size_mb=64,16 (the user's module, loaded again at prepare in place of static_size_mb=32,16); if it is not loaded, load it as it was");
 
@@ -222,8 +222,8 @@ public sealed class LookingGlassKvmfrTests : IDisposable, ILogEventSink
         Prepare("win11");
         Prepare("linux", """{ "device": "kvmfr", "owner": "bob", "group": "kvm", "sizeMiB": 32 }""");
         _kvmfr.Calls.ShouldBe(["load kvmfr static_size_mb=64"]);
-        Record("linux").Data["loadedHere"].ShouldBe("true");
-        Record("linux").Data["found"].ShouldBe("0:0:0600");
+        Record("linux").As<KvmfrData>().LoadedHere.ShouldBeTrue();
+        Record("linux").As<KvmfrData>().Found.ShouldBe(new FileOwner(0, 0, Convert.ToUInt32("600", 8)));
         _warnings.ShouldContain(w => w.Contains("Domain win11 uses /dev/kvmfr0 too", StringComparison.Ordinal));
 
         Release("win11").ShouldBeEmpty();
@@ -276,7 +276,7 @@ public sealed class LookingGlassKvmfrTests : IDisposable, ILogEventSink
 
         _kvmfr.IsLoaded("kvmfr").ShouldBeTrue("linux's VM has its device");
         _kvmfr.Calls.ShouldBe(["load kvmfr static_size_mb=64", "unload kvmfr", "load kvmfr static_size_mb=32"]);
-        Record("linux").Data["loadedHere"].ShouldBe("true");
+        Record("linux").As<KvmfrData>().LoadedHere.ShouldBeTrue();
         _kvmfr.OnUnload = null;
         Release("linux").ShouldBeEmpty();
         _kvmfr.IsLoaded("kvmfr").ShouldBeFalse();
@@ -345,7 +345,7 @@ public sealed class LookingGlassKvmfrTests : IDisposable, ILogEventSink
         Kvmfr.SizesMiB(_fs).ShouldBeNull();
         Prepare();
         _kvmfr.Calls.ShouldBe(["unload kvmfr", "load kvmfr static_size_mb=64"]);
-        Record().Data["userSizes"].ShouldBe("unknown");
+        Record().As<KvmfrData>().UserSizes.ShouldBeNull("the sizes the user's module had are unknown");
     }
 
     [Theory]

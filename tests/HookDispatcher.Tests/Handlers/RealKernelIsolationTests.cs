@@ -27,7 +27,7 @@ public sealed class RealKernelIsolationTests
             using var world = new World(fs);
             world.Start("real", "1");
             var irqs = world.Record("real", IrqAffinityStep.KindName);
-            var refused = irqs.Data["refused"].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToHashSet();
+            var refused = irqs.As<IrqAffinityData>().Refused.ToHashSet();
             var movable = IrqAffinityStep.Irqs(fs).Where(irq => !refused.Contains(irq)).ToList();
             movable.ShouldNotBeEmpty();
             foreach (var irq in movable)
@@ -99,7 +99,7 @@ public sealed class RealKernelIsolationTests
             var fs = new HidingHostFs(real, $"{IrqAffinityStep.IrqDir}/{irq}");
             using var world = new World(fs);
             world.Start("real", "1");
-            world.Record("real", IrqAffinityStep.KindName).Data.ShouldNotContainKey($"irq.{irq}");
+            world.Record("real", IrqAffinityStep.KindName).As<IrqAffinityData>().Originals.ShouldNotContainKey(irq);
             fs.Hidden = false;
             real.WriteText(IrqAffinityStep.ListPath(irq), "0");
             world.Release("real");
@@ -157,7 +157,7 @@ public sealed class RealKernelIsolationTests
 
     private static void ShouldAllBeOn(IHostFs fs, World world, string cpus)
     {
-        var refused = world.Record("narrow", IrqAffinityStep.KindName).Data["refused"].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToHashSet();
+        var refused = world.Record("narrow", IrqAffinityStep.KindName).As<IrqAffinityData>().Refused.ToHashSet();
         foreach (var irq in IrqAffinityStep.Irqs(fs).Where(irq => !refused.Contains(irq)))
         {
             fs.ReadText(IrqAffinityStep.ListPath(irq)).Trim().ShouldBe(cpus, $"IRQ {irq}");

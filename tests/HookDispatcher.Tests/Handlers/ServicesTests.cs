@@ -41,7 +41,7 @@ public sealed class ServicesTests : IDisposable
         _h.Systemd.Running["syncthing@alice.service"] = [];
         Prepare("vm", "syncthing@alice.service", "plex.service");
         _h.Systemd.Calls.ShouldBe(["stop syncthing@alice.service"]);
-        _h.Store.Load("vm")!.Steps.Single().Data["wereActive"].ShouldBe("syncthing@alice.service");
+        _h.Store.Load("vm")!.Steps.Single().As<StopUnitsData>().WereActive.ShouldBe(["syncthing@alice.service"]);
         _h.Systemd.Calls.Clear();
         _executor.Release("vm", Fixtures.Log).ShouldBeEmpty();
         _h.Systemd.Calls.ShouldBe(["start syncthing@alice.service"]);
@@ -58,7 +58,7 @@ public sealed class ServicesTests : IDisposable
         Prepare("a", "miner.service");
         Prepare("b", "miner.service", "other.service");
         _h.Systemd.Calls.ShouldBe(["stop miner.service"]);
-        _h.Store.Load("b")!.Steps.Single().Data["wereActive"].ShouldBe("miner.service", "b owes it a start: a found it active");
+        _h.Store.Load("b")!.Steps.Single().As<StopUnitsData>().WereActive.ShouldBe(["miner.service"], "b owes it a start: a found it active");
 
         _executor.Release(first, Fixtures.Log).ShouldBeEmpty();
         _h.Systemd.Running.ShouldNotContainKey("miner.service");
@@ -132,7 +132,7 @@ public sealed class ServicesTests : IDisposable
         Prepare("a", "miner.service");
         // As a release killed after its decision leaves it: the record marked by a process that is gone.
         var state = _h.Store.Load("a")!;
-        state.Steps.Single().Data[DomainRun.ReleasingKey] = "2147483647";
+        state.Steps.Single().Releasing = int.MaxValue;
         _h.Store.Save(state);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         Prepare("b", "miner.service");

@@ -15,8 +15,8 @@ internal sealed record PolicyShare(CpufreqPolicy Policy, CpuSet Cpus, bool Epp);
 /// </summary>
 internal sealed class CpuGovernorStep(string governor, CpuSet cpus, string? epp, IReadOnlyList<PolicyShare> policies, IHostFs planFs) : Step
 {
-    private const string GovernorKey = "governor.";
-    private const string EppKey = "epp.";
+    private static readonly Func<CpuGovernorData, Dictionary<string, string>> Governors = d => d.OriginalGovernors;
+    private static readonly Func<CpuGovernorData, Dictionary<string, string>> Epps = d => d.OriginalEpps;
 
     private CpuSet EppCpus => CpuSet.Of(policies.Where(p => p.Epp).SelectMany(p => p.Cpus.Cpus));
 
@@ -54,18 +54,13 @@ internal sealed class CpuGovernorStep(string governor, CpuSet cpus, string? epp,
     {
         var fs = scope.Context.Fs;
         var others = scope.Context.OtherDomainsRecords(CpuGovernorHandler.KindName);
-        var data = new Dictionary<string, string>
-        {
-            ["governor"] = governor,
-            ["epp"] = epp ?? "",
-            ["cpus"] = cpus.ToString(),
-        };
+        var data = new CpuGovernorData { Governor = governor, Epp = epp, Cpus = cpus.ToString() };
         foreach (var (policy, _, hasEpp) in policies)
         {
-            data[GovernorKey + policy.Name] = Original(others, GovernorKey, policy, fs) ?? fs.ReadText(policy.Governor).Trim();
+            data.OriginalGovernors[policy.Name] = Original(others, Governors, policy, fs) ?? fs.ReadText(policy.Governor).Trim();
             if (epp is not null && hasEpp)
             {
-                data[EppKey + policy.Name] = Original(others, EppKey, policy, fs) ?? fs.ReadText(policy.Epp).Trim();
+                data.OriginalEpps[policy.Name] = Original(others, Epps, policy, fs) ?? fs.ReadText(policy.Epp).Trim();
             }
         }
         scope.Intent(data);
@@ -88,7 +83,7 @@ internal sealed class CpuGovernorStep(string governor, CpuSet cpus, string? epp,
     {
         var fs = context.Fs;
         var others = context.OtherDomainsRecords(CpuGovernorHandler.KindName);
-        foreach (var (name, original) in Values(record, GovernorKey))
+        foreach (var (name, original) in Values(record, Governors))
         {
             var policy = CpufreqPolicy.FromKey(fs, name);
             if (!fs.Exists(policy.Governor))
@@ -96,30 +91,30 @@ internal sealed class CpuGovernorStep(string governor, CpuSet cpus, string? epp,
                 context.Log.Warning("cpufreq {Policy:l} is gone (CPUs offline?); its governor is not restored", policy.Name);
                 continue;
             }
-            var holder = others.LastOrDefault(r => Holds(r, GovernorKey, policy, fs));
-            fs.WriteText(policy.Governor, holder?.Get("governor") ?? original);
-            if (record.Data.TryGetValue(EppKey + name, out var originalEpp) && fs.Exists(policy.Epp))
+            var holder = others.LastOrDefault(r => Holds(r, Governors, policy, fs));
+            fs.WriteText(policy.Governor, holder?.As<CpuGovernorData>().Governor ?? original);
+            if (record.As<CpuGovernorData>().OriginalEpps.TryGetValue(name, out var originalEpp) && fs.Exists(policy.Epp))
             {
-                var eppHolder = others.LastOrDefault(r => Holds(r, EppKey, policy, fs));
-                fs.WriteText(policy.Epp, eppHolder?.Get("epp") ?? originalEpp);
+                var eppHolder = others.LastOrDefault(r => Holds(r, Epps, policy, fs));
+                fs.WriteText(policy.Epp, eppHolder?.As<CpuGovernorData>().Epp ?? originalEpp);
             }
         }
     }
 
     public static IReadOnlyList<string> DescribeUndo(StepRecord record)
     {
-        var lines = Values(record, GovernorKey).Select(v => $"write {v.Original} to {PathOf(v.Name)}/scaling_governor (unless another running domain still tunes {v.Name})").ToList();
-        lines.AddRange(Values(record, EppKey).Select(v => $"write {v.Original} to {PathOf(v.Name)}/energy_performance_preference (unless another running domain still tunes {v.Name})"));
+        var lines = Values(record, Governors).Select(v => $"write {v.Original} to {PathOf(v.Name)}/scaling_governor (unless another running domain still tunes {v.Name})").ToList();
+        lines.AddRange(Values(record, Epps).Select(v => $"write {v.Original} to {PathOf(v.Name)}/energy_performance_preference (unless another running domain still tunes {v.Name})"));
         return lines;
     }
 
     /// <summary>The value the first other holder of <paramref name="policy"/> found; null when none holds it.</summary>
-    private static string? Original(IReadOnlyList<StepRecord> others, string prefix, CpufreqPolicy policy, IHostFs fs) =>
-        others.Select(r => Values(r, prefix).FirstOrDefault(v => CpufreqPolicy.FromKey(fs, v.Name).Name == policy.Name).Original)
+    private static string? Original(IReadOnlyList<StepRecord> others, Func<CpuGovernorData, Dictionary<string, string>> values, CpufreqPolicy policy, IHostFs fs) =>
+        others.Select(r => Values(r, values).FirstOrDefault(v => CpufreqPolicy.FromKey(fs, v.Name).Name == policy.Name).Original)
             .FirstOrDefault(v => v is not null);
 
-    private static bool Holds(StepRecord record, string prefix, CpufreqPolicy policy, IHostFs fs) =>
-        Values(record, prefix).Any(v => CpufreqPolicy.FromKey(fs, v.Name).Name == policy.Name);
+    private static bool Holds(StepRecord record, Func<CpuGovernorData, Dictionary<string, string>> values, CpufreqPolicy policy, IHostFs fs) =>
+        Values(record, values).Any(v => CpufreqPolicy.FromKey(fs, v.Name).Name == policy.Name);
 
     /// <summary>The directory a key names, for the dry run (a bare number: a CPU, as records before policies name it).</summary>
     private static string PathOf(string name) =>
@@ -127,8 +122,9 @@ internal sealed class CpuGovernorStep(string governor, CpuSet cpus, string? epp,
         : int.TryParse(name.StartsWith("cpu", StringComparison.Ordinal) ? name[3..] : name, out var cpu) ? Cpufreq.Dir(cpu)
         : name;
 
-    private static IEnumerable<(string Name, string Original)> Values(StepRecord record, string prefix) => record.Data
-        .Where(d => d.Key.StartsWith(prefix, StringComparison.Ordinal) && d.Key.Length > prefix.Length)
-        .Select(d => (Name: d.Key[prefix.Length..], Original: d.Value))
-        .OrderBy(v => v.Name, StringComparer.Ordinal);
+    /// <summary>The values found of the governor or the preference, by policy (or CPU, in older records), in name order.</summary>
+    private static IEnumerable<(string Name, string Original)> Values(StepRecord record, Func<CpuGovernorData, Dictionary<string, string>> values) =>
+        values(record.As<CpuGovernorData>())
+            .Select(d => (Name: d.Key, Original: d.Value))
+            .OrderBy(v => v.Name, StringComparer.Ordinal);
 }

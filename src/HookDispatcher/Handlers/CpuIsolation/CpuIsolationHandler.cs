@@ -78,13 +78,15 @@ internal sealed class CpuIsolationHandler(ISystemd systemd) : IHandler
     internal static List<StepRecord> Sharing(IEnumerable<StepRecord> records, string unit) =>
         records.Where(r => Units(r).Contains(unit)).ToList();
 
-    internal static IReadOnlyList<string> Units(StepRecord record) => record.Get("units").Split(',', StringSplitOptions.RemoveEmptyEntries);
+    internal static IReadOnlyList<string> Units(StepRecord record) => record.As<CpuIsolationData>().Units;
 
     internal static CpuSet? Original(StepRecord record, string unit) =>
-        record.Data.TryGetValue("original." + unit, out var text) && text.Length > 0 ? CpuSet.Parse(text) : null;
+        record.As<CpuIsolationData>().Originals.TryGetValue(unit, out var text) && text.Length > 0 ? CpuSet.Parse(text) : null;
 
+    /// <summary>What every record among <paramref name="records"/> (of any cpuIsolation kind) leaves to the host together.</summary>
     internal static CpuSet Intersection(IEnumerable<StepRecord> records) =>
-        records.Select(r => CpuSet.Parse(r.Get("hostCpus"))).Aggregate((a, b) => a.Intersect(b));
+        records.Select(r => CpuSet.Parse(r.Data is IHostCpusData d ? d.HostCpus : throw new InvalidDataException($"state record '{r.Id}' has no host CPUs")))
+            .Aggregate((a, b) => a.Intersect(b));
 
     private static CpuSet OnlineCpus(IHostFs fs)
     {

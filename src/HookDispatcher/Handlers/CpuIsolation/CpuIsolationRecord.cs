@@ -28,12 +28,8 @@ internal sealed class CpuIsolationRecord(ISystemd systemd) : IRecordKind
     /// <summary>Each unit must allow what every isolating domain together allows; anything else is put back.</summary>
     public IReadOnlyList<Finding> Reconcile(StepRecord record, ExecContext context)
     {
-        if (!record.Data.ContainsKey("units"))
-        {
-            return [];
-        }
         var isolating = context.Ledger.Domains.SelectMany(d => d.Steps)
-            .Where(r => r.Kind == Name && r.Status == StepStatus.Done && r.Data.ContainsKey("units")).ToList();
+            .Where(r => r.Kind == Name && r.Status == StepStatus.Done).ToList();
         var findings = new List<Finding>();
         foreach (var unit in CpuIsolationHandler.Units(record))
         {
@@ -51,5 +47,27 @@ internal sealed class CpuIsolationRecord(ISystemd systemd) : IRecordKind
     }
 
     public IReadOnlyList<string> DescribeUndo(StepRecord record) =>
-        CpuIsolationHandler.Units(record).Select(u => $"set AllowedCPUs of {u} to what the remaining domains allow, or back to '{record.Data.GetValueOrDefault("original." + u, "")}' (unset if empty) when none is left").ToList();
+        CpuIsolationHandler.Units(record).Select(u => $"set AllowedCPUs of {u} to what the remaining domains allow, or back to '{record.As<CpuIsolationData>().Originals.GetValueOrDefault(u, "")}' (unset if empty) when none is left").ToList();
+}
+
+/// <summary>
+/// What a <see cref="CpuIsolationRecord"/> holds: the units confined, the host set, and each unit's AllowedCPUs as
+/// found before the first isolating domain ("" when it was unset).
+/// </summary>
+internal sealed class CpuIsolationData : RecordData, IHostCpusData
+{
+    protected override string KindName => CpuIsolationHandler.KindName;
+
+    public required List<string> Units { get; init; }
+
+    public required string HostCpus { get; init; }
+
+    public Dictionary<string, string> Originals { get; init; } = new(StringComparer.Ordinal);
+
+    public static CpuIsolationData FromLegacy(LegacyData data) => new()
+    {
+        Units = data.List("units"),
+        HostCpus = data.Text("hostCpus"),
+        Originals = data.Prefixed("original."),
+    };
 }

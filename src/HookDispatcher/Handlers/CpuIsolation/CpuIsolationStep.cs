@@ -21,17 +21,13 @@ internal sealed class CpuIsolationStep(ISystemd systemd, IReadOnlyList<string> u
     public override void Apply(StepScope scope)
     {
         var others = scope.Context.OtherDomainsRecords(CpuIsolationHandler.KindName);
-        var data = new Dictionary<string, string>
-        {
-            ["units"] = string.Join(',', units),
-            ["hostCpus"] = Host.ToString(),
-        };
+        var data = new CpuIsolationData { Units = [.. units], HostCpus = Host.ToString() };
         foreach (var unit in units)
         {
             // The value to restore is the one found before any domain narrowed the unit.
             var earlier = CpuIsolationHandler.Sharing(others, unit).FirstOrDefault();
-            data["original." + unit] = earlier is not null
-                ? earlier.Data.GetValueOrDefault("original." + unit, "")
+            data.Originals[unit] = earlier is not null
+                ? earlier.As<CpuIsolationData>().Originals.GetValueOrDefault(unit, "")
                 : systemd.GetAllowedCpus(unit)?.ToString() ?? "";
         }
         scope.Intent(data);

@@ -24,9 +24,6 @@ internal sealed class IrqAffinityStep(CpuSet host, IHostFs planFs) : Step
     public const string KindName = "cpuIsolation.irqs";
     public const string IrqDir = "/proc/irq";
     public const string DefaultPath = "/proc/irq/default_smp_affinity";
-    private const string DefaultKey = "default_smp_affinity";
-    private const string IrqKeyPrefix = "irq.";
-    private const string IdKeyPrefix = "id.";
 
     public CpuSet Host { get; } = host;
 
@@ -55,15 +52,16 @@ internal sealed class IrqAffinityStep(CpuSet host, IHostFs planFs) : Step
         var others = scope.Context.OtherDomainsRecords(KindName);
         var target = IsolationShares.Target(others, Host);
         var irqs = Irqs(fs);
-        var data = new Dictionary<string, string>
+        var theirs = others.Select(r => r.As<IrqAffinityData>()).ToList();
+        var data = new IrqAffinityData
         {
-            ["hostCpus"] = Host.ToString(),
-            [DefaultKey] = IsolationShares.Original(others, DefaultKey, () => fs.ReadText(DefaultPath).Trim()),
+            HostCpus = Host.ToString(),
+            DefaultAffinity = IsolationShares.Original(theirs.Select(d => d.DefaultAffinity), () => fs.ReadText(DefaultPath).Trim()),
         };
         foreach (var irq in irqs)
         {
-            data[Key(irq)] = IsolationShares.Original(others, Key(irq), () => fs.ReadText(ListPath(irq)).Trim());
-            data[IdKey(irq)] = Identity(fs, irq);
+            data.Originals[irq] = IsolationShares.Original(theirs.Select(d => d.Originals.GetValueOrDefault(irq)), () => fs.ReadText(ListPath(irq)).Trim());
+            data.Handlers[irq] = Identity(fs, irq);
         }
         scope.Intent(data);
         fs.WriteText(DefaultPath, HexCpuMask.Format(target));
@@ -72,7 +70,7 @@ internal sealed class IrqAffinityStep(CpuSet host, IHostFs planFs) : Step
         {
             try
             {
-                fs.WriteText(ListPath(irq), Narrowed(data[Key(irq)], target).ToString());
+                fs.WriteText(ListPath(irq), Narrowed(data.Originals[irq], target).ToString());
             }
             catch (HostIoException e) when (IsRefusal(e))
             {
@@ -81,7 +79,8 @@ internal sealed class IrqAffinityStep(CpuSet host, IHostFs planFs) : Step
         }
         scope.Context.Log.Information("Moved {Moved} of {Count} IRQs to CPUs {Target:l}; {Refused} refused by the kernel (managed IRQs): {RefusedList:l}",
             irqs.Count - refused.Count, irqs.Count, target.ToString(), refused.Count, IsolationShares.Ranges(refused));
-        scope.Done(new Dictionary<string, string> { ["refused"] = string.Join(',', refused) });
+        data.Refused = refused;
+        scope.Done();
     }
 
     /// <summary>
@@ -123,7 +122,7 @@ internal sealed class IrqAffinityStep(CpuSet host, IHostFs planFs) : Step
                 }
             }
         }
-        if (record.Data.TryGetValue(DefaultKey, out var defaultMask))
+        if (record.As<IrqAffinityData>().DefaultAffinity is { } defaultMask)
         {
             // The intent lists every IRQ there was before the first write, so an interrupted record knows them too.
             if (HexCpuMask.TryParse(defaultMask, out var defaultCpus))
@@ -144,7 +143,7 @@ internal sealed class IrqAffinityStep(CpuSet host, IHostFs planFs) : Step
     /// </summary>
     public static IReadOnlyList<Finding> Reconcile(StepRecord record, ExecContext context)
     {
-        if (record.Status != StepStatus.Done || !CpuSet.TryParse(record.Get("hostCpus"), out var host, out _))
+        if (record.Status != StepStatus.Done || !CpuSet.TryParse(record.As<IrqAffinityData>().HostCpus, out var host, out _))
         {
             return [];
         }
@@ -201,7 +200,7 @@ internal sealed class IrqAffinityStep(CpuSet host, IHostFs planFs) : Step
         .Order(StringComparer.Ordinal));
 
     private static bool SameDevice(StepRecord record, IHostFs fs, int irq) =>
-        !record.Data.TryGetValue(IdKey(irq), out var id) || id == Identity(fs, irq);
+        !record.As<IrqAffinityData>().Handlers.TryGetValue(irq, out var id) || id == Identity(fs, irq);
 
     /// <summary>The attribute files of /proc/irq/N itself (kernel/irq/proc.c); everything else is a handler's directory.</summary>
     private static readonly HashSet<string> KernelFiles = new(StringComparer.Ordinal)
@@ -217,7 +216,7 @@ internal sealed class IrqAffinityStep(CpuSet host, IHostFs planFs) : Step
         return
         [
             $"write to smp_affinity_list of {moved.Count} IRQs ({IsolationShares.Ranges(moved.Select(o => o.Irq))}) what the remaining isolating domains allow, or, when none is left, the values found before ({Tally(moved.Select(o => o.Original))}); {refused.Count} refused at start left alone",
-            $"write to {DefaultPath} what the remaining domains allow, or '{record.Data.GetValueOrDefault(DefaultKey, "")}' when none is left",
+            $"write to {DefaultPath} what the remaining domains allow, or '{record.As<IrqAffinityData>().DefaultAffinity}' when none is left",
         ];
     }
 
@@ -227,19 +226,11 @@ internal sealed class IrqAffinityStep(CpuSet host, IHostFs planFs) : Step
     private static CpuSet Narrowed(string original, CpuSet target) =>
         CpuSet.TryParse(original, out var own, out _) && own.Intersect(target) is { IsEmpty: false } kept ? kept : target;
 
-    private static string Key(int irq) => IrqKeyPrefix + irq.ToString(CultureInfo.InvariantCulture);
-
-    private static string IdKey(int irq) => IdKeyPrefix + irq.ToString(CultureInfo.InvariantCulture);
-
-    private static IEnumerable<(int Irq, string Original)> Originals(StepRecord record) => record.Data
-        .Where(d => d.Key.StartsWith(IrqKeyPrefix, StringComparison.Ordinal))
-        .Select(d => (Irq: int.Parse(d.Key[IrqKeyPrefix.Length..], CultureInfo.InvariantCulture), Original: d.Value))
+    private static IEnumerable<(int Irq, string Original)> Originals(StepRecord record) => record.As<IrqAffinityData>().Originals
+        .Select(d => (Irq: d.Key, Original: d.Value))
         .OrderBy(o => o.Irq);
 
-    private static HashSet<int> Refused(StepRecord record) => record.Data.GetValueOrDefault("refused", "")
-        .Split(',', StringSplitOptions.RemoveEmptyEntries)
-        .Select(n => int.Parse(n, CultureInfo.InvariantCulture))
-        .ToHashSet();
+    private static HashSet<int> Refused(StepRecord record) => [.. record.As<IrqAffinityData>().Refused];
 
     /// <summary>"0-1 ×19": each distinct value and how many IRQs have it.</summary>
     private static string Tally(IEnumerable<string> values) =>
@@ -266,4 +257,42 @@ internal sealed class IrqAffinityStep(CpuSet host, IHostFs planFs) : Step
         actions.Add("IRQs the kernel will not move (managed: EIO, or EPERM) are skipped (counted in the log); other isolating domains narrow the set further; release restores each value found before, and gives IRQs that appear meanwhile the default mask found before");
         return actions;
     }
+}
+
+/// <summary>
+/// What an IRQ-affinity record holds: the host set; the default mask and each IRQ's affinity as found before the
+/// first isolating domain; the handlers each IRQ had (to tell a number reused by another device); the IRQs the
+/// kernel refused to move (known once the step is done).
+/// </summary>
+internal sealed class IrqAffinityData : RecordData, IHostCpusData
+{
+    protected override string KindName => IrqAffinityStep.KindName;
+
+    public required string HostCpus { get; init; }
+
+    /// <summary>/proc/irq/default_smp_affinity as found (a hex mask).</summary>
+    public string? DefaultAffinity { get; init; }
+
+    /// <summary>IRQ → its smp_affinity_list as found.</summary>
+    public Dictionary<int, string> Originals { get; init; } = [];
+
+    /// <summary>IRQ → its handlers' names, "|"-separated, as the kernel listed them ("" for none).</summary>
+    public Dictionary<int, string> Handlers { get; init; } = [];
+
+    public List<int> Refused { get; set; } = [];
+
+    public static IrqAffinityData FromLegacy(LegacyData data) => new()
+    {
+        HostCpus = data.Text("hostCpus"),
+        DefaultAffinity = data.Has("default_smp_affinity") ? data.Text("default_smp_affinity") : null,
+        Originals = Numbered(data, "irq."),
+        Handlers = Numbered(data, "id."),
+        Refused = [.. data.List("refused").Select(n => Number(data, n))],
+    };
+
+    private static Dictionary<int, string> Numbered(LegacyData data, string prefix) =>
+        data.Prefixed(prefix).ToDictionary(d => Number(data, d.Key), d => d.Value);
+
+    private static int Number(LegacyData data, string text) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var irq) ? irq : throw new InvalidDataException($"state record '{data.Id}': bad IRQ number '{text}'");
 }

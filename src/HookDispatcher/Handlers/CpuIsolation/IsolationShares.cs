@@ -23,9 +23,12 @@ internal static class IsolationShares
     /// <summary>What the remaining holders allow once this domain is gone; null when none is left (restore the originals).</summary>
     public static CpuSet? Remaining(IReadOnlyList<StepRecord> others) => others.Count == 0 ? null : CpuIsolationHandler.Intersection(others);
 
-    /// <summary>The value of <paramref name="key"/> found before the first holder changed it (also used by cpuGovernor).</summary>
-    public static string Original(IReadOnlyList<StepRecord> others, string key, Func<string> current) =>
-        others.FirstOrDefault(r => r.Data.ContainsKey(key)) is { } earlier ? earlier.Data[key] : current();
+    /// <summary>
+    /// The value of a file found before the first holder changed it: the first of the other holders' records (in
+    /// the order taken) that has one (<paramref name="found"/>, null where a record has none), else the file now.
+    /// </summary>
+    public static string Original(IEnumerable<string?> found, Func<string> current) =>
+        found.FirstOrDefault(v => v is not null) ?? current();
 
     /// <summary>"24-26,28-43": numbers (IRQs) in list syntax, for logs and the dry run.</summary>
     public static string Ranges(IEnumerable<int> numbers) =>

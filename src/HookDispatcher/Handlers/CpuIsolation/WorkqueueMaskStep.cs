@@ -18,7 +18,6 @@ internal sealed class WorkqueueMaskStep(CpuSet host, IHostFs planFs) : Step
     public const string KindName = "cpuIsolation.workqueues";
     public const string GlobalMask = "/sys/devices/virtual/workqueue/cpumask";
     public const string WritebackMask = "/sys/devices/virtual/workqueue/writeback/cpumask";
-    private const string FileKeyPrefix = "file:";
 
     public CpuSet Host { get; } = host;
 
@@ -41,10 +40,10 @@ internal sealed class WorkqueueMaskStep(CpuSet host, IHostFs planFs) : Step
         var others = scope.Context.OtherDomainsRecords(KindName);
         var target = IsolationShares.Target(others, Host);
         var files = Files(fs);
-        var data = new Dictionary<string, string> { ["hostCpus"] = Host.ToString() };
+        var data = new WorkqueueMaskData { HostCpus = Host.ToString() };
         foreach (var file in files)
         {
-            data[FileKeyPrefix + file] = IsolationShares.Original(others, FileKeyPrefix + file, () => fs.ReadText(file).Trim());
+            data.Originals[file] = IsolationShares.Original(others.Select(r => r.As<WorkqueueMaskData>().Originals.GetValueOrDefault(file)), () => fs.ReadText(file).Trim());
         }
         scope.Intent(data);
         foreach (var file in files)
@@ -68,8 +67,19 @@ internal sealed class WorkqueueMaskStep(CpuSet host, IHostFs planFs) : Step
         .Select(o => $"write to {o.File} what the remaining isolating domains allow, or '{o.Original}' when none is left")
         .ToList();
 
-    private static IEnumerable<(string File, string Original)> Originals(StepRecord record) => record.Data
-        .Where(d => d.Key.StartsWith(FileKeyPrefix, StringComparison.Ordinal))
-        .Select(d => (File: d.Key[FileKeyPrefix.Length..], Original: d.Value))
+    private static IEnumerable<(string File, string Original)> Originals(StepRecord record) => record.As<WorkqueueMaskData>().Originals
+        .Select(d => (File: d.Key, Original: d.Value))
         .OrderBy(o => o.File == GlobalMask ? 0 : 1);
+}
+
+/// <summary>What a workqueue record holds: the host set, and each mask file's value found before the first isolating domain (path → hex mask).</summary>
+internal sealed class WorkqueueMaskData : RecordData, IHostCpusData
+{
+    protected override string KindName => WorkqueueMaskStep.KindName;
+
+    public required string HostCpus { get; init; }
+
+    public Dictionary<string, string> Originals { get; init; } = new(StringComparer.Ordinal);
+
+    public static WorkqueueMaskData FromLegacy(LegacyData data) => new() { HostCpus = data.Text("hostCpus"), Originals = data.Prefixed("file:") };
 }

@@ -75,17 +75,16 @@ internal sealed class BindDeviceStep(GpuDevice device, string driver, GpuOptions
         // The ledger's check and the intent are one critical section: two domains cannot both find it free.
         scope.Claim(context => HeldElsewhere(context, address) is { } holder
             ? throw new InvalidOperationException($"{address} is held by another running domain, {holder.Domain} (state record {holder.Record.Id})")
-            : new Dictionary<string, string>
-        {
-            ["action"] = Action,
-            ["address"] = address.ToString(),
-            ["group"] = Device.Group,
-            ["driver"] = driver,
-            // A single-GPU handover may already have unloaded the host driver: the planned one is then the truth.
-            ["hostDriver"] = current ?? Device.Driver ?? "",
-            ["override"] = PciSysfs.Override(fs, address) ?? "",
-            ["recover"] = recover == GpuRecovery.RemoveRescan ? RemoveRescan : "",
-        });
+            : new GpuBindData
+            {
+                Address = address.ToString(),
+                Group = Device.Group,
+                Driver = driver,
+                // A single-GPU handover may already have unloaded the host driver: the planned one is then the truth.
+                HostDriver = current ?? Device.Driver,
+                Override = PciSysfs.Override(fs, address),
+                RemoveRescan = recover == GpuRecovery.RemoveRescan,
+            });
         if (current != driver)
         {
             if (!PciSysfs.DriverLoaded(fs, driver))
@@ -114,7 +113,7 @@ internal sealed class BindDeviceStep(GpuDevice device, string driver, GpuOptions
     }
 
     private static (string Domain, StepRecord Record)? HeldElsewhere(ExecContext context, PciAddress address) =>
-        context.Ledger.Holders(GpuRecords.Bind, r => r.Data.GetValueOrDefault("address") == address.ToString(), exceptDomain: context.Domain)
+        context.Ledger.Holders(GpuRecords.Bind, r => r.As<GpuBindData>().Address == address.ToString(), exceptDomain: context.Domain)
             is [var first, ..] ? first : null;
 
     /// <summary>
@@ -125,24 +124,22 @@ internal sealed class BindDeviceStep(GpuDevice device, string driver, GpuOptions
     public static void Undo(StepRecord record, ExecContext context, GpuOptions options)
     {
         var fs = context.Fs;
-        if (!PciAddress.TryParse(record.Get("address"), out var address))
-        {
-            throw new InvalidDataException($"state record '{record.Id}': bad address '{record.Get("address")}'");
-        }
+        var data = record.As<GpuBindData>();
+        var address = data.PciAddress(record);
         if (!fs.Exists(PciSysfs.Device(address)))
         {
             context.Log.Warning("{Address:l} is gone (hot-unplugged?); nothing to give back", address.ToString());
             return;
         }
-        var driver = record.Get("driver");
-        var host = record.Get("hostDriver") is { Length: > 0 } h ? h : null;
+        var driver = data.Driver;
+        var host = data.HostDriver;
         var current = PciSysfs.Driver(fs, address);
         if (current == driver && host != driver)
         {
             Unbind(context, options, address, driver);
             current = null;
         }
-        var wanted = record.Get("override") is { Length: > 0 } o ? o : null;
+        var wanted = data.Override;
         if (PciSysfs.Override(fs, address) != wanted)
         {
             // An empty line clears driver_override; the kernel refuses a zero-length write.
@@ -171,13 +168,11 @@ internal sealed class BindDeviceStep(GpuDevice device, string driver, GpuOptions
         {
             BindBack(context, options, address, host);
         }
-        catch (Exception e) when (record.Data.GetValueOrDefault("recover") == RemoveRescan && e is InvalidOperationException or HostIoException)
+        catch (Exception e) when (data.RemoveRescan && e is InvalidOperationException or HostIoException)
         {
             Recover(context, options, address, host, wanted, e.Message);
         }
     }
-
-    private const string RemoveRescan = "removeRescan";
 
     private static void BindBack(ExecContext context, GpuOptions options, PciAddress address, string host)
     {
@@ -225,14 +220,14 @@ internal sealed class BindDeviceStep(GpuDevice device, string driver, GpuOptions
 
     public static IReadOnlyList<string> DescribeUndo(StepRecord record)
     {
-        var address = record.Get("address");
-        var host = record.Get("hostDriver");
+        var data = record.As<GpuBindData>();
+        var (address, host) = (data.Address, data.HostDriver);
         return
         [
-            $"if on {record.Get("driver")}: write {address} to {PciSysfs.Unbind(record.Get("driver"))}",
-            $"write {(record.Get("override") is { Length: > 0 } o ? o : "\"\\n\"")} to {PciSysfs.Devices}/{address}/driver_override",
-            host.Length > 0 ? $"write {address} to {PciSysfs.Bind(host)} and check the driver link" : $"write {address} to {PciSysfs.DriversProbe}",
-            .. record.Data.GetValueOrDefault("recover") == RemoveRescan && host.Length > 0
+            $"if on {data.Driver}: write {address} to {PciSysfs.Unbind(data.Driver)}",
+            $"write {data.Override ?? "\"\\n\""} to {PciSysfs.Devices}/{address}/driver_override",
+            host is not null ? $"write {address} to {PciSysfs.Bind(host)} and check the driver link" : $"write {address} to {PciSysfs.DriversProbe}",
+            .. data.RemoveRescan && host is not null
                 ? [$"if it does not go back to {host}: remove {address}, rescan its bus and bind it to {host}"]
                 : Array.Empty<string>(),
         ];

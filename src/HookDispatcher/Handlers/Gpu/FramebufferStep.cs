@@ -33,11 +33,7 @@ internal sealed class FramebufferStep(IHostFs planFs) : Step
     {
         var fs = scope.Context.Fs;
         var bound = Bound(fs);
-        scope.Intent(new Dictionary<string, string>
-        {
-            ["action"] = Action,
-            ["devices"] = string.Join(',', bound.Select(b => $"{b.Device}={b.Driver}")),
-        });
+        scope.Intent(new GpuFramebufferData { Unbound = [.. bound.Select(b => new PlatformBinding(b.Device, b.Driver))] });
         foreach (var (device, driver) in bound)
         {
             fs.WriteText(Unbind(driver), device);
@@ -64,10 +60,7 @@ internal sealed class FramebufferStep(IHostFs planFs) : Step
     private static string Unbind(string driver) => $"/sys/bus/platform/drivers/{driver}/unbind";
 
     private static IEnumerable<(string Device, string Driver)> Recorded(StepRecord record) =>
-        record.Data.GetValueOrDefault("devices", "").Split(',', StringSplitOptions.RemoveEmptyEntries)
-            .Select(e => e.Split('=', 2))
-            .Where(p => p.Length == 2)
-            .Select(p => (p[0], p[1]));
+        record.As<GpuFramebufferData>().Unbound.Select(b => (b.Device, b.Driver));
 
     private static List<(string Device, string Driver)> Bound(IHostFs fs) =>
         Devices

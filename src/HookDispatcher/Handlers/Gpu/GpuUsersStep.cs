@@ -35,6 +35,6 @@ internal sealed class GpuUsersStep(TimeSpan grace) : Step
             throw new InvalidOperationException(
                 $"{ProcScan.Describe(users)}: the GPU's driver cannot let go while it is open; stop it (or list its unit in singleGpu.stopUnits or services.stop)");
         }
-        scope.Done(new Dictionary<string, string> { ["action"] = Action });
+        scope.Done(new GpuUsersCheckedData());
     }
 }

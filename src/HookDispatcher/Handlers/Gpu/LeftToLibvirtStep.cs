@@ -21,5 +21,5 @@ internal sealed class LeftToLibvirtStep(IReadOnlyList<PciAddress> devices) : Ste
         [$"nothing: libvirt binds managed hostdevs to vfio-pci after prepare and back before release (\"bindManaged\": true makes the hook do it)"];
 
     public override void Apply(StepScope scope) =>
-        scope.Done(new Dictionary<string, string> { ["action"] = Action, ["devices"] = string.Join(',', devices) });
+        scope.Done(new GpuLeftToLibvirtData { Devices = [.. devices.Select(d => d.ToString())] });
 }

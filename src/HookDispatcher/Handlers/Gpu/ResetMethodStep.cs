@@ -49,13 +49,7 @@ internal sealed class ResetMethodStep(GpuDevice device, string methods, IReadOnl
         var fs = scope.Context.Fs;
         var address = device.Address;
         var current = PciSysfs.ResetMethods(fs, address) is { } now ? string.Join(' ', now) : "";
-        scope.Intent(new Dictionary<string, string>
-        {
-            ["action"] = Action,
-            ["address"] = address.ToString(),
-            ["original"] = current,
-            ["value"] = methods,
-        });
+        scope.Intent(new GpuResetMethodData { Address = address.ToString(), Original = current, Value = methods });
         if (current != methods)
         {
             fs.WriteText(PciSysfs.ResetMethodFile(address), methods);
@@ -67,16 +61,14 @@ internal sealed class ResetMethodStep(GpuDevice device, string methods, IReadOnl
     public static void Undo(StepRecord record, ExecContext context)
     {
         var fs = context.Fs;
-        if (!PciAddress.TryParse(record.Get("address"), out var address))
-        {
-            throw new InvalidDataException($"state record '{record.Id}': bad address '{record.Get("address")}'");
-        }
+        var data = record.As<GpuResetMethodData>();
+        var address = data.PciAddress(record);
         if (PciSysfs.ResetMethods(fs, address) is not { } now)
         {
             context.Log.Warning("{Address:l} has no reset_method any more (hot-unplugged?); nothing to give back", address.ToString());
             return;
         }
-        var original = record.Get("original");
+        var original = data.Original;
         if (string.Join(' ', now) != original)
         {
             // An empty line would disable resetting; the record holds what was found, never empty (planning refused that).
@@ -85,15 +77,16 @@ internal sealed class ResetMethodStep(GpuDevice device, string methods, IReadOnl
     }
 
     public static IReadOnlyList<string> DescribeUndo(StepRecord record) =>
-        [$"write \"{record.Get("original")}\" to {PciSysfs.ResetMethodFile(PciAddress.TryParse(record.Get("address"), out var a) ? a : default)}"];
+        [$"write \"{record.As<GpuResetMethodData>().Original}\" to {PciSysfs.ResetMethodFile(PciAddress.TryParse(record.As<GpuResetMethodData>().Address, out var a) ? a : default)}"];
 
     /// <summary>The method in force is the one chosen; not changed under a running VM.</summary>
     public static Finding Reconcile(StepRecord record, ExecContext context)
     {
-        var address = PciAddress.TryParse(record.Get("address"), out var a) ? a : default;
+        var data = record.As<GpuResetMethodData>();
+        var address = PciAddress.TryParse(data.Address, out var a) ? a : default;
         var now = PciSysfs.ResetMethods(context.Fs, address) is { } list ? string.Join(' ', list) : null;
-        return now == record.Get("value")
+        return now == data.Value
             ? Finding.Ok($"{address} resets with {now}")
-            : Finding.Problem($"{address} resets with {now ?? "nothing (no reset_method)"}, not {record.Get("value")} as chosen: left alone");
+            : Finding.Problem($"{address} resets with {now ?? "nothing (no reset_method)"}, not {data.Value} as chosen: left alone");
     }
 }

@@ -27,13 +27,7 @@ internal sealed class UnloadModuleStep(string module, GpuOptions options) : Step
     {
         var fs = scope.Context.Fs;
         var loaded = options.Modules.IsLoaded(module);
-        scope.Intent(new Dictionary<string, string>
-        {
-            ["action"] = Action,
-            ["module"] = module,
-            ["wasLoaded"] = loaded ? "true" : "false",
-            ["devices"] = loaded ? string.Join(',', DrivenDevices(fs, module)) : "",
-        });
+        scope.Intent(new GpuUnloadData { Module = module, WasLoaded = loaded, Devices = loaded ? [.. DrivenDevices(fs, module)] : [] });
         if (loaded)
         {
             Unload(fs);
@@ -44,8 +38,8 @@ internal sealed class UnloadModuleStep(string module, GpuOptions options) : Step
     /// <summary>Loads the module again if this step unloaded it, then waits for the functions it drove to be bound.</summary>
     public static void Undo(StepRecord record, ExecContext context, GpuOptions options)
     {
-        var module = record.Get("module");
-        if (record.Get("wasLoaded") != "true")
+        var (module, wasLoaded, devices) = record.As<GpuUnloadData>();
+        if (!wasLoaded)
         {
             return;
         }
@@ -53,7 +47,7 @@ internal sealed class UnloadModuleStep(string module, GpuOptions options) : Step
         {
             options.Modules.Load(module);
         }
-        foreach (var text in record.Get("devices").Split(',', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var text in devices)
         {
             if (PciAddress.TryParse(text, out var address) && context.Fs.Exists(PciSysfs.Device(address)) &&
                 !PciSysfs.WaitFor(() => PciSysfs.Driver(context.Fs, address) is not null, options.BindTimeout))
@@ -64,9 +58,9 @@ internal sealed class UnloadModuleStep(string module, GpuOptions options) : Step
         }
     }
 
-    public static IReadOnlyList<string> DescribeUndo(StepRecord record) => record.Get("wasLoaded") == "true"
-        ? [$"{KernelModules.Modprobe} {record.Get("module")}, then wait for {(record.Get("devices") is { Length: > 0 } d ? d : "its devices")} to be bound"]
-        : [$"nothing: {record.Get("module")} was not loaded"];
+    public static IReadOnlyList<string> DescribeUndo(StepRecord record) => record.As<GpuUnloadData>() is var data && data.WasLoaded
+        ? [$"{KernelModules.Modprobe} {data.Module}, then wait for {(data.Devices.Count > 0 ? string.Join(',', data.Devices) : "its devices")} to be bound"]
+        : [$"nothing: {data.Module} was not loaded"];
 
     private void Unload(IHostFs fs)
     {

@@ -33,7 +33,7 @@ internal sealed class VtConsolesStep(IHostFs planFs) : Step
     {
         var fs = scope.Context.Fs;
         var bound = BoundFramebufferConsoles(fs);
-        scope.Intent(new Dictionary<string, string> { ["action"] = Action, ["consoles"] = string.Join(',', bound) });
+        scope.Intent(new GpuVtConsolesData { Consoles = [.. bound] });
         foreach (var console in bound)
         {
             fs.WriteText($"{ClassDir}/{console}/bind", "0");
@@ -76,8 +76,7 @@ internal sealed class VtConsolesStep(IHostFs planFs) : Step
     public static IReadOnlyList<string> DescribeUndo(StepRecord record) =>
         Consoles(record).Reverse().Select(c => $"write 1 to {ClassDir}/{c}/bind").DefaultIfEmpty("nothing: no console was unbound").ToList();
 
-    private static IEnumerable<string> Consoles(StepRecord record) =>
-        record.Data.GetValueOrDefault("consoles", "").Split(',', StringSplitOptions.RemoveEmptyEntries);
+    private static IEnumerable<string> Consoles(StepRecord record) => record.As<GpuVtConsolesData>().Consoles;
 
     private static List<string> BoundFramebufferConsoles(IHostFs fs) => !fs.Exists(ClassDir)
         ? []

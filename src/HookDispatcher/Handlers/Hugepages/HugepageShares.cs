@@ -1,4 +1,3 @@
-using System.Globalization;
 using HookDispatcher.Engine;
 using HookDispatcher.Host;
 
@@ -13,30 +12,10 @@ internal sealed record HugepageShare(string Domain, HugepagePool Pool, long Page
 {
     public static HugepageShare FromRecord(string domain, StepRecord record)
     {
-        var node = record.Data.TryGetValue("node", out var n) && n.Length > 0 ? int.Parse(n, CultureInfo.InvariantCulture) : (int?)null;
-        var pool = new HugepagePool((ulong)record.GetLong("pageSizeBytes"), node);
-        var baselines = new Dictionary<string, long>(StringComparer.Ordinal);
-        if (record.Data.TryGetValue("baselines", out var text))
-        {
-            foreach (var pair in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            {
-                var eq = pair.IndexOf('=');
-                if (eq <= 0 || !long.TryParse(pair.AsSpan(eq + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var count))
-                {
-                    throw new InvalidDataException($"state record '{record.Id}': bad baselines entry '{pair}'");
-                }
-                baselines[pair[..eq]] = count;
-            }
-        }
-        else
-        {
-            // A record written before per-node accounting knew only the baseline of its own pool.
-            baselines[pool.Place] = record.GetLong("baseline");
-        }
+        var data = record.As<HugepagesData>();
         // What the domain holds: its grant once known, else (an intent, another domain's step under way or left
         // by a crash) all it asked for, which keeps the others' floors on the safe side.
-        var pages = record.Data.ContainsKey("granted") ? record.GetLong("granted") : record.GetLong("pages");
-        return new HugepageShare(domain, pool, pages, baselines);
+        return new HugepageShare(domain, data.PoolOf(), data.Granted ?? data.Pages, data.Baselines);
     }
 
     public static string FormatBaselines(IReadOnlyDictionary<string, long> baselines) =>

@@ -19,13 +19,12 @@ internal sealed class HugepagesRecord : IRecordKind
     {
         var share = HugepageShare.FromRecord(context.Domain, record);
         var pool = share.Pool;
-        // share.Pages is the grant once known ("granted": a short grant the step gave back itself records what is
+        // share.Pages is the grant once known (Granted: a short grant the step gave back itself records what is
         // left of it, so nothing is given back twice). For an intent left by a crash it is unknown: at most what
-        // the pool gained since the step read it ("start") goes back, as a crash before the kernel write took
-        // nothing. Files written before "granted" existed: a done record holds all its pages.
-        long? since = !record.Data.ContainsKey("granted") && record.Status == StepStatus.Intent && record.Data.ContainsKey("start")
-            ? record.GetLong("start")
-            : null;
+        // the pool gained since the step read it (Start) goes back, as a crash before the kernel write took
+        // nothing. Files written before the grant was recorded: a done record holds all its pages.
+        var data = record.As<HugepagesData>();
+        var since = data.Granted is null && record.Status == StepStatus.Intent ? data.Start : null;
         var given = new HugepageShares(context, pool.PageSizeBytes, record.Id).GiveBack(context.Fs, pool, share.Pages, share.Baselines, since);
         context.Log.Information("Pool {Pool:l}: gave back {Given} of {Pages} page(s)", pool.NrPath, given, share.Pages);
     }
@@ -52,6 +51,71 @@ internal sealed class HugepagesRecord : IRecordKind
     public IReadOnlyList<string> DescribeHost(StepRecord record, IHostFs fs)
     {
         var pool = HugepageShare.FromRecord("", record).Pool;
-        return [FormattableString.Invariant($"{pool.NrPath} is {pool.Read(fs)} (this record: {record.Get("pages")} page(s))")];
+        return [FormattableString.Invariant($"{pool.NrPath} is {pool.Read(fs)} (this record: {record.As<HugepagesData>().Pages} page(s))")];
+    }
+}
+
+/// <summary>
+/// What a <see cref="HugepagesRecord"/> holds: the pool, what the domain asked and got, and the counts of every
+/// pool of the size before the first domain took pages of it (<see cref="Baselines"/>), which no release may take.
+/// </summary>
+internal sealed class HugepagesData : RecordData
+{
+    protected override string KindName => HugepagesHandler.KindName;
+
+    /// <summary>The pool's nr_hugepages file, for whoever reads the file.</summary>
+    public required string Pool { get; init; }
+
+    public required ulong PageSizeBytes { get; init; }
+
+    /// <summary>The host NUMA node of a node pool; null for the global pool.</summary>
+    public int? Node { get; init; }
+
+    /// <summary>The pages asked for.</summary>
+    public required long Pages { get; init; }
+
+    /// <summary>"global" → count, "node0" → count, … before the first holder of this page size.</summary>
+    public required Dictionary<string, long> Baselines { get; init; }
+
+    /// <summary>The pool's count when the step read it, before its write: what an interrupted intent gives back down to.</summary>
+    public long? Start { get; init; }
+
+    /// <summary>What the kernel granted and the domain keeps; null until known (a crash left an intent).</summary>
+    public long? Granted { get; set; }
+
+    public HugepagePool PoolOf() => new(PageSizeBytes, Node);
+
+    public static HugepagesData FromLegacy(LegacyData data)
+    {
+        var node = data.OptionalLong("node") is { } n ? (int)n : (int?)null;
+        var pool = new HugepagePool((ulong)data.Long("pageSizeBytes"), node);
+        var baselines = new Dictionary<string, long>(StringComparer.Ordinal);
+        if (data.Optional("baselines") is { } text)
+        {
+            foreach (var pair in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var eq = pair.IndexOf('=');
+                if (eq <= 0 || !long.TryParse(pair.AsSpan(eq + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var count))
+                {
+                    throw new InvalidDataException($"state record '{data.Id}': bad baselines entry '{pair}'");
+                }
+                baselines[pair[..eq]] = count;
+            }
+        }
+        else
+        {
+            // A record written before per-node accounting knew only the baseline of its own pool.
+            baselines[pool.Place] = data.Long("baseline");
+        }
+        return new HugepagesData
+        {
+            Pool = data.Optional("pool") ?? pool.NrPath,
+            PageSizeBytes = pool.PageSizeBytes,
+            Node = node,
+            Pages = data.Long("pages"),
+            Baselines = baselines,
+            Start = data.OptionalLong("start"),
+            Granted = data.OptionalLong("granted"),
+        };
     }
 }

@@ -60,16 +60,16 @@ internal sealed class HugepagesStep(HugepageReservation reservation, HugepagesRu
         // The first holder of this page size records what every pool of the size had; later ones keep that.
         var baselines = shares.Baselines ?? HugepageShares.Snapshot(fs, Pool, start);
         var target = start + Pages;
-        scope.Intent(new Dictionary<string, string>
+        var data = new HugepagesData
         {
-            ["pool"] = Pool.Key,
-            ["pageSizeBytes"] = Pool.PageSizeBytes.ToString(CultureInfo.InvariantCulture),
-            ["node"] = Pool.Node?.ToString(CultureInfo.InvariantCulture) ?? "",
-            ["pages"] = Pages.ToString(CultureInfo.InvariantCulture),
-            ["baseline"] = baselines.GetValueOrDefault(Pool.Place, start).ToString(CultureInfo.InvariantCulture),
-            ["baselines"] = HugepageShare.FormatBaselines(baselines),
-            ["start"] = start.ToString(CultureInfo.InvariantCulture),
-        });
+            Pool = Pool.NrPath,
+            PageSizeBytes = Pool.PageSizeBytes,
+            Node = Pool.Node,
+            Pages = Pages,
+            Baselines = new Dictionary<string, long>(baselines, StringComparer.Ordinal),
+            Start = start,
+        };
+        scope.Intent(data);
         if (rule.DropCaches == Escalation.Always)
         {
             MemoryReclaim.DropCaches(fs);
@@ -87,7 +87,8 @@ internal sealed class HugepagesStep(HugepageReservation reservation, HugepagesRu
             if (now >= target)
             {
                 scope.Context.Log.Information("Pool {Pool:l} raised {Start} → {Now} on attempt {Attempt}", Pool.NrPath, start, now, attempt);
-                scope.Done(new Dictionary<string, string> { ["granted"] = Pages.ToString(CultureInfo.InvariantCulture) });
+                data.Granted = Pages;
+                scope.Done();
                 return;
             }
             scope.Context.Log.Warning("Attempt {Attempt}: got {Got} of {Pages} {Size:l} pages", attempt, now - start, Pages, Pool.SizeName);
@@ -101,7 +102,8 @@ internal sealed class HugepagesStep(HugepageReservation reservation, HugepagesRu
         // (nothing, unless a floor stopped the give-back) is journalled, so the undo that follows gives back only that.
         var partial = Math.Max(0, now - start);
         var kept = partial - shares.GiveBack(fs, Pool, partial, baselines);
-        scope.Update(new Dictionary<string, string> { ["granted"] = kept.ToString(CultureInfo.InvariantCulture) });
+        data.Granted = kept;
+        scope.Update();
         throw new HugepagesShortException(FormattableString.Invariant(
             $"got {Math.Max(0, now - start)} of {Pages} {Pool.SizeName} pages in {fs.Resolve(Pool.NrPath)} after {rule.Attempts} attempt(s)"));
     }

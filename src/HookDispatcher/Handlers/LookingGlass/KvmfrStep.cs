@@ -26,7 +26,6 @@ internal sealed class KvmfrStep(
 {
     public const string StepId = "lookingGlass.kvmfr";
 
-    private const string Unknown = "unknown";
 
     public override string Id => StepId;
 
@@ -82,12 +81,12 @@ internal sealed class KvmfrStep(
                     throw new InvalidOperationException(StaleFile);
                 }
                 load = [sizeMiB];
-                return Data(loadedHere: true, reloaded: false, load, "");
+                return Data(loadedHere: true, reloaded: false, load, []);
             }
             var sizes = Kvmfr.SizesMiB(fs);
             if (sizes is [var first, ..] && first >= sizeMiB)
             {
-                return Data(loadedHere: false, reloaded: false, sizes, Kvmfr.Format(sizes));
+                return Data(loadedHere: false, reloaded: false, sizes, sizes);
             }
             if (Kvmfr.Holders(fs) is { Count: > 0 } holders)
             {
@@ -97,7 +96,7 @@ internal sealed class KvmfrStep(
             }
             unloadFirst = true;
             load = [sizeMiB, .. (sizes ?? []).Skip(1)];
-            return Data(loadedHere: false, reloaded: true, load, sizes is null ? Unknown : Kvmfr.Format(sizes));
+            return Data(loadedHere: false, reloaded: true, load, sizes);
         });
         if (load is not null)
         {
@@ -113,10 +112,11 @@ internal sealed class KvmfrStep(
                 (load is null ? "" : $" of {Modprobe(load)}") + "; see the kernel log (journalctl -k)");
         }
         // The owner found is the first holder's, so that the last one to release gives back what was there before any.
-        scope.Claim(context => new Dictionary<string, string>
+        scope.Claim(context =>
         {
-            ["found"] = Others(context).Select(h => h.Record.Data.GetValueOrDefault("found")).FirstOrDefault(f => !string.IsNullOrEmpty(f))
-                        ?? ShmFileStep.FormatOwner(DeviceOwner(files)),
+            var data = scope.Record.As<KvmfrData>();
+            data.Found = Others(context).Select(h => h.Record.As<KvmfrData>().Found).FirstOrDefault(f => f is not null) ?? DeviceOwner(files);
+            return data;
         });
         files.SetOwner(Kvmfr.Device, owner, device: true);
         scope.Done();
@@ -137,18 +137,19 @@ internal sealed class KvmfrStep(
         var mine = context.LetGo(record, ledger =>
         {
             stillUsing = Others(ledger, context.Domain) is [.., var last] ? last.Domain : null;
-            return stillUsing is null ? Keep : null;
+            return stillUsing is null;
         });
         if (!mine)
         {
             context.Log.Information("{Device:l} and the kvmfr module stay as they are: domain {Other:l} still uses them and puts them back when it is released", Kvmfr.Device, stillUsing);
             return;
         }
-        if (record.Data.TryGetValue("found", out var found) && fs.Exists(Kvmfr.Device))
+        var data = record.As<KvmfrData>();
+        if (data.Found is { } found && fs.Exists(Kvmfr.Device))
         {
             try
             {
-                files.SetOwner(Kvmfr.Device, ShmFileStep.ParseOwner(found), device: true);
+                files.SetOwner(Kvmfr.Device, found, device: true);
             }
             catch (HostIoException e) when (e.Operation == "use")
             {
@@ -156,7 +157,7 @@ internal sealed class KvmfrStep(
             }
         }
         var loaded = modules.IsLoaded(Kvmfr.Module);
-        if (Flag(record, "loadedHere") && loaded)
+        if (data.LoadedHere && loaded)
         {
             try
             {
@@ -169,25 +170,25 @@ internal sealed class KvmfrStep(
                     holders.Count > 0 ? ProcScan.Describe(holders) : UnloadModuleStep.Users(fs, Kvmfr.Module));
             }
         }
-        else if (Flag(record, "reloaded") && !loaded)
+        else if (data.Reloaded && !loaded)
         {
-            var user = record.Data.GetValueOrDefault("userSizes", Unknown) is var text && text != Unknown ? Kvmfr.Parse(text) : null;
-            modules.Load(Kvmfr.Module, user is { Count: > 0 } ? [Kvmfr.SizeArgument(user)] : []);
+            modules.Load(Kvmfr.Module, data.UserSizes is { Count: > 0 } user ? [Kvmfr.SizeArgument(user)] : []);
         }
     }
 
     public static IReadOnlyList<string> DescribeUndo(StepRecord record)
     {
+        var data = record.As<KvmfrData>();
         var lines = new List<string>();
-        if (record.Data.TryGetValue("found", out var found))
+        if (data.Found is { } found)
         {
-            lines.Add($"give {Kvmfr.Device} back {ShmFileStep.ParseOwner(found)}, unless another running domain still uses it");
+            lines.Add($"give {Kvmfr.Device} back {found}, unless another running domain still uses it");
         }
-        var inForce = record.Data.GetValueOrDefault("moduleSizes", "");
-        lines.Add(Flag(record, "loadedHere")
+        var inForce = Kvmfr.Format(data.ModuleSizes);
+        lines.Add(data.LoadedHere
             ? $"delete_module(\"{Kvmfr.Module}\") (loaded by the hook), unless another running domain still uses it; held open, it stays loaded (logged)"
-            : Flag(record, "reloaded")
-                ? $"leave kvmfr loaded with static_size_mb={inForce} (the user's module, loaded again at prepare in place of {Kvmfr.Describe(Kvmfr.Parse(record.Data.GetValueOrDefault("userSizes", Unknown)))}); if it is not loaded, load it as it was"
+            : data.Reloaded
+                ? $"leave kvmfr loaded with static_size_mb={inForce} (the user's module, loaded again at prepare in place of {Kvmfr.Describe(data.UserSizes)}); if it is not loaded, load it as it was"
                 : $"leave kvmfr loaded (the user's module, kept with static_size_mb={inForce})");
         return lines;
     }
@@ -207,10 +208,11 @@ internal sealed class KvmfrStep(
     }
 
     /// <summary>Another running domain uses kvmfr already: its module is shared if large enough.</summary>
-    private Dictionary<string, string> Share(ExecContext context, IReadOnlyList<(string Domain, StepRecord Record)> others)
+    private KvmfrData Share(ExecContext context, IReadOnlyList<(string Domain, StepRecord Record)> others)
     {
-        var (domain, first) = others[0];
-        var inForce = Kvmfr.Parse(first.Data.GetValueOrDefault("moduleSizes", "")) ?? [];
+        var (domain, firstRecord) = others[0];
+        var first = firstRecord.As<KvmfrData>();
+        var inForce = first.ModuleSizes;
         if (inForce is not [var size, ..] || size < sizeMiB)
         {
             throw new InvalidOperationException(Invariant(
@@ -218,18 +220,17 @@ internal sealed class KvmfrStep(
                 $"it cannot be loaded again under a running VM; release {domain} first, or load kvmfr with {Kvmfr.SizeArgument([sizeMiB])} before either starts");
         }
         context.Log.Warning("Domain {Other:l} uses {Device:l} too: both VMs' Looking Glass frames go through the same shared memory", domain, Kvmfr.Device);
-        return Data(others.Any(o => Flag(o.Record, "loadedHere")), reloaded: false, inForce, first.Data.GetValueOrDefault("userSizes", ""));
+        return Data(others.Any(o => o.Record.As<KvmfrData>().LoadedHere), reloaded: false, inForce, first.UserSizes);
     }
 
-    private Dictionary<string, string> Data(bool loadedHere, bool reloaded, IReadOnlyList<ulong> inForce, string userSizes) => new()
+    private KvmfrData Data(bool loadedHere, bool reloaded, IReadOnlyList<ulong> inForce, IReadOnlyList<ulong>? userSizes) => new()
     {
-        ["path"] = Kvmfr.Device,
-        ["device"] = "kvmfr",
-        ["sizeMiB"] = sizeMiB.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["loadedHere"] = loadedHere ? "true" : "false",
-        ["reloaded"] = reloaded ? "true" : "false",
-        ["moduleSizes"] = Kvmfr.Format(inForce),
-        ["userSizes"] = userSizes,
+        Path = Kvmfr.Device,
+        SizeMiB = sizeMiB,
+        LoadedHere = loadedHere,
+        Reloaded = reloaded,
+        ModuleSizes = [.. inForce],
+        UserSizes = userSizes is null ? null : [.. userSizes],
     };
 
     private void Unload(IHostFs fs, string why)
@@ -265,11 +266,6 @@ internal sealed class KvmfrStep(
 
     private static IReadOnlyList<(string Domain, StepRecord Record)> Others(Ledger ledger, string domain) =>
         ledger.Holders(KvmfrRecord.KindName, exceptDomain: domain);
-
-    /// <summary>What <see cref="ExecContext.LetGo"/> keeps of a record this domain gives back whole: all of it.</summary>
-    private static readonly Dictionary<string, string> Keep = [];
-
-    private static bool Flag(StepRecord record, string key) => record.Data.GetValueOrDefault(key) == "true";
 
     private static string Modprobe(IReadOnlyList<ulong> sizes) => KernelModules.CommandLine(Kvmfr.Module, [Kvmfr.SizeArgument(sizes)]);
 }

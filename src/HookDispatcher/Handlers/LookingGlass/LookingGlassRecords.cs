@@ -33,24 +33,79 @@ internal sealed class ShmFileRecord(Func<IHostFs, OwnedFiles> files) : IRecordKi
     public void Undo(StepRecord record, ExecContext context)
     {
         var owned = files(context.Fs);
-        var path = record.Get("path");
-        if (record.Data.GetValueOrDefault("created") == "true")
+        var data = record.As<ShmFileData>();
+        if (data.Created)
         {
-            owned.Delete(path);
+            owned.Delete(data.Path);
         }
-        else if (record.Data.TryGetValue("found", out var found) && owned.Stat(path) is not null)
+        else if (data.Found is { } found && owned.Stat(data.Path) is not null)
         {
-            owned.SetOwner(path, ShmFileStep.ParseOwner(found));
+            owned.SetOwner(data.Path, found);
         }
     }
 
     public IReadOnlyList<string> DescribeUndo(StepRecord record) =>
-        record.Data.GetValueOrDefault("created") == "true"
-            ? [$"remove {record.Get("path")} (created at prepare)"]
-            : record.Data.TryGetValue("found", out var found)
-                ? [$"give {record.Get("path")} back {ShmFileStep.ParseOwner(found)}"]
+        record.As<ShmFileData>() is var data && data.Created
+            ? [$"remove {data.Path} (created at prepare)"]
+            : data.Found is { } found
+                ? [$"give {data.Path} back {found}"]
                 : [];
 
     public IReadOnlyList<string> DescribeHost(StepRecord record, IHostFs fs) =>
-        [files(fs).Stat(record.Get("path")) is { } now ? $"{record.Get("path")}: {now}" : $"{record.Get("path")}: absent"];
+        [files(fs).Stat(record.As<ShmFileData>().Path) is { } now ? $"{record.As<ShmFileData>().Path}: {now}" : $"{record.As<ShmFileData>().Path}: absent"];
+}
+
+/// <summary>
+/// What a <see cref="KvmfrRecord"/> holds: the device and the size the domain needs; whether the hook loaded the
+/// module (its last user unloads it) or loaded the user's module again with a larger size (then the sizes it had,
+/// null if unknown, come back); the sizes in force; the device's owner and mode as the first user found them.
+/// </summary>
+internal sealed class KvmfrData : RecordData
+{
+    protected override string KindName => KvmfrRecord.KindName;
+
+    public required string Path { get; init; }
+
+    public ulong SizeMiB { get; init; }
+
+    public bool LoadedHere { get; init; }
+
+    public bool Reloaded { get; init; }
+
+    public List<ulong> ModuleSizes { get; init; } = [];
+
+    public List<ulong>? UserSizes { get; init; }
+
+    public FileOwner? Found { get; set; }
+
+    public static KvmfrData FromLegacy(LegacyData data) => new()
+    {
+        Path = data.Text("path"),
+        SizeMiB = (ulong)data.Long("sizeMiB"),
+        LoadedHere = data.Flag("loadedHere"),
+        Reloaded = data.Flag("reloaded"),
+        ModuleSizes = [.. Kvmfr.Parse(data.Data.GetValueOrDefault("moduleSizes", "")) ?? []],
+        // "unknown" (or missing): the sizes the user's module had could not be read.
+        UserSizes = Kvmfr.Parse(data.Data.GetValueOrDefault("userSizes", "unknown")) is { } sizes ? [.. sizes] : null,
+        Found = data.Optional("found") is { } found ? ShmFileStep.ParseOwner(found) : null,
+    };
+}
+
+/// <summary>What a <see cref="ShmFileRecord"/> holds: the file, and whether the hook created it or the owner and mode it had.</summary>
+internal sealed class ShmFileData : RecordData
+{
+    protected override string KindName => ShmFileRecord.KindName;
+
+    public required string Path { get; init; }
+
+    public bool Created { get; init; }
+
+    public FileOwner? Found { get; init; }
+
+    public static ShmFileData FromLegacy(LegacyData data) => new()
+    {
+        Path = data.Text("path"),
+        Created = data.Flag("created"),
+        Found = data.Optional("found") is { } found ? ShmFileStep.ParseOwner(found) : null,
+    };
 }

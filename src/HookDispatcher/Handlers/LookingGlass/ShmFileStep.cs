@@ -29,20 +29,18 @@ internal sealed class ShmFileStep(OwnedFiles files, string path, FileOwner owner
         var found = files.Stat(path);
         if (found is null)
         {
-            scope.Intent(new Dictionary<string, string> { ["path"] = path, ["created"] = "true" });
+            scope.Intent(new ShmFileData { Path = path, Created = true });
             files.Create(path, owner, size);
         }
         else
         {
-            scope.Intent(new Dictionary<string, string> { ["path"] = path, ["found"] = FormatOwner(found) });
+            scope.Intent(new ShmFileData { Path = path, Found = found });
             files.SetOwner(path, owner);
         }
         scope.Done();
     }
 
-    public static string FormatOwner(FileOwner owner) =>
-        FormattableString.Invariant($"{owner.Uid}:{owner.Gid}:{LookingGlassHandler.Octal(owner.Mode)}");
-
+    /// <summary>An owner as formats 1 to 3 kept it: "uid:gid:octal mode".</summary>
     public static FileOwner ParseOwner(string text)
     {
         var parts = text.Split(':');

@@ -1,4 +1,3 @@
-using System.Globalization;
 using HookDispatcher.Engine;
 
 namespace HookDispatcher.Handlers.Scripts;
@@ -8,29 +7,22 @@ namespace HookDispatcher.Handlers.Scripts;
 /// Journalled at prepare (it changes nothing then) so that release, which works from the state file alone, runs it;
 /// a prepare that fails after it runs it while rolling back, as libvirt's release would right after.
 /// </summary>
-internal sealed class ReleaseScriptStep(string id, string kind, IReadOnlyDictionary<string, string> data, string description) : Step
+internal sealed class ReleaseScriptStep(string id, RecordData data, string description) : Step
 {
     public static ReleaseScriptStep Entry(string name, IReadOnlyList<string> run, int timeoutSeconds) => new(
         ScriptsHandler.KindName + ":" + name,
-        ScriptRecords.Release,
-        new Dictionary<string, string>
-        {
-            ["type"] = ScriptsHandler.ReleaseType,
-            ["run"] = ScriptCommand.Encode(run),
-            ["timeoutSeconds"] = timeoutSeconds.ToString(CultureInfo.InvariantCulture),
-        },
+        new ReleaseScriptData { Run = [.. run], TimeoutSeconds = timeoutSeconds },
         $"at release: run {ScriptCommand.Show(run)} (time limit {timeoutSeconds} s)");
 
     public static ReleaseScriptStep Tree(string dir, IReadOnlyList<string> now) => new(
         ScriptsHandler.TreeKindName + ":release",
-        ScriptRecords.TreeRelease,
-        new Dictionary<string, string> { ["type"] = ScriptsHandler.TreeReleaseType, ["dir"] = dir },
+        new TreeReleaseData { Dir = dir },
         $"at release: run every executable in {Path.Join(dir, "release", "end")}/ in lexical order (now: " +
         (now.Count == 0 ? "none" : string.Join(", ", now.Select(Path.GetFileName))) + $"; time limit {ScriptsHandler.TreeTimeoutSeconds} s each)");
 
     public override string Id => id;
 
-    public override string Kind => kind;
+    public override string Kind => data.Kind;
 
     public override string Summary => "record what to run at release";
 

@@ -1,26 +1,11 @@
-using System.Text;
 using System.Text.Json;
 
 namespace HookDispatcher.Handlers.Scripts;
 
-/// <summary>An argv as a state record keeps it (a JSON array in one string value) and as messages show it.</summary>
+/// <summary>An argv as messages show it, and as state files of formats 1 to 3 kept it.</summary>
 internal static class ScriptCommand
 {
-    public static string Encode(IReadOnlyList<string> argv)
-    {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartArray();
-            foreach (var arg in argv)
-            {
-                writer.WriteStringValue(arg);
-            }
-            writer.WriteEndArray();
-        }
-        return Encoding.UTF8.GetString(buffer.ToArray());
-    }
-
+    /// <summary>An argv as formats 1 to 3 kept it: a JSON array in one string value.</summary>
     public static IReadOnlyList<string> Decode(string json)
     {
         try

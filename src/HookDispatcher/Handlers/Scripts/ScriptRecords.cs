@@ -23,11 +23,6 @@ internal static class ScriptRecords
     public static IReadOnlyList<IRecordKind> All(ScriptRunner runner) =>
         [new EntryRecord(runner), new ReleaseEntryRecord(runner), new TreeScriptRecord(), new TreeReleaseRecord(runner)];
 
-    internal static int Timeout(StepRecord record) =>
-        record.Data.TryGetValue("timeoutSeconds", out var text) && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
-            ? seconds
-            : ScriptRuleBinder.DefaultTimeoutSeconds;
-
     private const string NoUndo = "nothing (no undo command)";
 
     private sealed class EntryRecord(ScriptRunner runner) : IRecordKind
@@ -36,14 +31,15 @@ internal static class ScriptRecords
 
         public void Undo(StepRecord record, ExecContext context)
         {
-            if (record.Data.TryGetValue("undo", out var undo))
+            var data = record.As<ScriptData>();
+            if (data.Undo is { } undo)
             {
-                runner.Run(context.Domain, ScriptCommand.Decode(undo), Timeout(record), xmlOnStdin: false, context.Log);
+                runner.Run(context.Domain, undo, data.TimeoutSeconds, xmlOnStdin: false, context.Log);
             }
         }
 
         public IReadOnlyList<string> DescribeUndo(StepRecord record) =>
-            record.Data.TryGetValue("undo", out var undo) ? [$"run {ScriptCommand.Show(ScriptCommand.Decode(undo))} (time limit {Timeout(record)} s)"] : [NoUndo];
+            record.As<ScriptData>() is { Undo: { } undo } data ? [$"run {ScriptCommand.Show(undo)} (time limit {data.TimeoutSeconds} s)"] : [NoUndo];
     }
 
     private sealed class ReleaseEntryRecord(ScriptRunner runner) : IRecordKind
@@ -51,10 +47,10 @@ internal static class ScriptRecords
         public string Name => Release;
 
         public void Undo(StepRecord record, ExecContext context) =>
-            runner.Run(context.Domain, ScriptCommand.Decode(record.Get("run")), Timeout(record), xmlOnStdin: false, context.Log);
+            runner.Run(context.Domain, record.As<ReleaseScriptData>().Run, record.As<ReleaseScriptData>().TimeoutSeconds, xmlOnStdin: false, context.Log);
 
         public IReadOnlyList<string> DescribeUndo(StepRecord record) =>
-            [$"run {ScriptCommand.Show(ScriptCommand.Decode(record.Get("run")))} (time limit {Timeout(record)} s)"];
+            [$"run {ScriptCommand.Show(record.As<ReleaseScriptData>().Run)} (time limit {record.As<ReleaseScriptData>().TimeoutSeconds} s)"];
     }
 
     private sealed class TreeScriptRecord : IRecordKind
@@ -73,10 +69,10 @@ internal static class ScriptRecords
     {
         public string Name => TreeRelease;
 
-        public void Undo(StepRecord record, ExecContext context) => RunTree(runner, record.Get("dir"), context.Domain, "release", "end", context.Log);
+        public void Undo(StepRecord record, ExecContext context) => RunTree(runner, record.As<TreeReleaseData>().Dir, context.Domain, "release", "end", context.Log);
 
         public IReadOnlyList<string> DescribeUndo(StepRecord record) =>
-            [$"run every executable in {Path.Join(record.Get("dir"), "release", "end")}/ in lexical order"];
+            [$"run every executable in {Path.Join(record.As<TreeReleaseData>().Dir, "release", "end")}/ in lexical order"];
     }
 
     /// <summary>
@@ -101,4 +97,62 @@ internal static class ScriptRecords
             }
         }
     }
+}
+
+/// <summary>A command the scripts section ran or runs (its argv, as the rule gave it, and its time limit).</summary>
+internal abstract class CommandData : RecordData
+{
+    public required List<string> Run { get; init; }
+
+    public int TimeoutSeconds { get; init; } = ScriptRuleBinder.DefaultTimeoutSeconds;
+
+    /// <summary>The timeout of formats 1 to 3 (a number in a string; the default when missing or malformed).</summary>
+    private protected static int LegacyTimeout(LegacyData data) =>
+        data.Optional("timeoutSeconds") is { } text && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+            ? seconds
+            : ScriptRuleBinder.DefaultTimeoutSeconds;
+
+    /// <summary>An argv of formats 1 to 3: a JSON array inside one string.</summary>
+    private protected static List<string> LegacyCommand(LegacyData data, string key) => [.. ScriptCommand.Decode(data.Text(key))];
+}
+
+/// <summary>A <c>scripts</c> entry that ran (<see cref="ScriptStep"/>), with the undo command release runs (null: none).</summary>
+internal sealed class ScriptData : CommandData
+{
+    protected override string KindName => ScriptRecords.Script;
+
+    public List<string>? Undo { get; init; }
+
+    public static ScriptData FromLegacy(LegacyData data) => new()
+    {
+        Run = LegacyCommand(data, "run"),
+        TimeoutSeconds = LegacyTimeout(data),
+        Undo = data.Has("undo") ? LegacyCommand(data, "undo") : null,
+    };
+}
+
+/// <summary>An <c>"at": "release"</c> entry: release runs it.</summary>
+internal sealed class ReleaseScriptData : CommandData
+{
+    protected override string KindName => ScriptRecords.Release;
+
+    public static ReleaseScriptData FromLegacy(LegacyData data) => new() { Run = LegacyCommand(data, "run"), TimeoutSeconds = LegacyTimeout(data) };
+}
+
+/// <summary>A VFIO-Tools tree's script that ran at its event: nothing to undo.</summary>
+internal sealed class TreeScriptData : CommandData
+{
+    protected override string KindName => ScriptRecords.Tree;
+
+    public static TreeScriptData FromLegacy(LegacyData data) => new() { Run = LegacyCommand(data, "run"), TimeoutSeconds = LegacyTimeout(data) };
+}
+
+/// <summary>A VFIO-Tools tree whose <c>release/end/</c> release runs.</summary>
+internal sealed class TreeReleaseData : RecordData
+{
+    protected override string KindName => ScriptRecords.TreeRelease;
+
+    public required string Dir { get; init; }
+
+    public static TreeReleaseData FromLegacy(LegacyData data) => new() { Dir = data.Text("dir") };
 }

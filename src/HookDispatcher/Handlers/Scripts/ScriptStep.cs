@@ -1,4 +1,3 @@
-using System.Globalization;
 using HookDispatcher.Engine;
 
 namespace HookDispatcher.Handlers.Scripts;
@@ -23,17 +22,7 @@ internal sealed class ScriptStep(ScriptRunner runner, string name, IReadOnlyList
 
     public override void Apply(StepScope scope)
     {
-        var data = new Dictionary<string, string>
-        {
-            ["type"] = ScriptsHandler.ScriptType,
-            ["run"] = ScriptCommand.Encode(run),
-            ["timeoutSeconds"] = timeoutSeconds.ToString(CultureInfo.InvariantCulture),
-        };
-        if (undo is not null)
-        {
-            data["undo"] = ScriptCommand.Encode(undo);
-        }
-        scope.Intent(data);
+        scope.Intent(new ScriptData { Run = [.. run], TimeoutSeconds = timeoutSeconds, Undo = undo is null ? null : [.. undo] });
         runner.Run(scope.Context.Domain, run, timeoutSeconds, xmlOnStdin: false, scope.Context.Log);
         scope.Done();
     }

@@ -91,7 +91,7 @@ internal sealed class ScriptsHandler(ScriptRunner runner) : IHandler
     {
         var dirs = state?.Steps
             .Where(r => r.Kind == ScriptRecords.TreeRelease)
-            .Select(r => r.Get("dir")) ?? [];
+            .Select(r => r.As<TreeReleaseData>().Dir) ?? [];
         foreach (var dir in dirs)
         {
             ScriptRecords.RunTree(runner, dir, state!.Domain, operation, subOperation, log);

@@ -24,12 +24,7 @@ internal sealed class TreeScriptStep(ScriptRunner runner, string dir, string fil
 
     public override void Apply(StepScope scope)
     {
-        scope.Intent(new Dictionary<string, string>
-        {
-            ["type"] = ScriptsHandler.TreeType,
-            ["run"] = ScriptCommand.Encode(argv),
-            ["timeoutSeconds"] = ScriptsHandler.TreeTimeoutSeconds.ToString(CultureInfo.InvariantCulture),
-        });
+        scope.Intent(new TreeScriptData { Run = [.. argv], TimeoutSeconds = ScriptsHandler.TreeTimeoutSeconds });
         runner.Run(scope.Context.Domain, argv, ScriptsHandler.TreeTimeoutSeconds, xmlOnStdin: true, scope.Context.Log);
         scope.Done();
     }

@@ -15,7 +15,7 @@ internal sealed class SleepInhibitorRecord(ISystemd systemd, string binaryPath, 
     /// <summary>A holder that died (killed, OOM, logind restarted) is started again; a listed inhibitor is left alone.</summary>
     public IReadOnlyList<Finding> Reconcile(StepRecord record, ExecContext context)
     {
-        var (unit, what, why) = (record.Get("unit"), record.Get("what"), record.Get("why"));
+        var (unit, what, why) = record.As<SleepInhibitorData>();
         if (Holds(context.Domain, why))
         {
             return [Finding.Ok($"logind lists the '{what}' inhibitor")];
@@ -29,18 +29,18 @@ internal sealed class SleepInhibitorRecord(ISystemd systemd, string binaryPath, 
 
     public void Undo(StepRecord record, ExecContext context)
     {
-        var why = record.Get("why");
+        var (unit, _, why) = record.As<SleepInhibitorData>();
         // Whether the holder runs, died (the unit failed) or is gone: stopped, then forgotten.
-        systemd.StopUnit(record.Get("unit"));
-        systemd.ResetFailedUnit(record.Get("unit"));
+        systemd.StopUnit(unit);
+        systemd.ResetFailedUnit(unit);
         if (!Poll(() => !Holds(context.Domain, why)))
         {
-            context.Log.Warning("The inhibitor {Why:l} is still listed after stopping {Unit:l}", why, record.Get("unit"));
+            context.Log.Warning("The inhibitor {Why:l} is still listed after stopping {Unit:l}", why, unit);
         }
     }
 
     public IReadOnlyList<string> DescribeUndo(StepRecord record) =>
-        [$"StopUnit({record.Get("unit")}) and wait until logind no longer lists the '{record.Get("what")}' inhibitor"];
+        [$"StopUnit({record.As<SleepInhibitorData>().Unit}) and wait until logind no longer lists the '{record.As<SleepInhibitorData>().What}' inhibitor"];
 
     internal void Start(string unit, string why, IReadOnlyList<string> argv, string domain)
     {
@@ -63,4 +63,21 @@ internal sealed class SleepInhibitorRecord(ISystemd systemd, string binaryPath, 
         systemd.ListInhibitors().Any(i => i.Why == why && (i.Who == SleepInhibitorHandler.Who(domain) || (legacy && i.Who == SleepInhibitorHandler.LegacyWho)));
 
     private bool Poll(Func<bool> condition) => Host.Poll.Until(condition, wait, TimeSpan.FromMilliseconds(20));
+}
+
+/// <summary>What a <see cref="SleepInhibitorRecord"/> holds: the transient unit that holds the lock, and the lock's what and why.</summary>
+internal sealed class SleepInhibitorData : RecordData
+{
+    protected override string KindName => SleepInhibitorHandler.KindName;
+
+    public required string Unit { get; init; }
+
+    public required string What { get; init; }
+
+    public required string Why { get; init; }
+
+    public void Deconstruct(out string unit, out string what, out string why) => (unit, what, why) = (Unit, What, Why);
+
+    public static SleepInhibitorData FromLegacy(LegacyData data) =>
+        new() { Unit = data.Text("unit"), What = data.Text("what"), Why = data.Text("why") };
 }

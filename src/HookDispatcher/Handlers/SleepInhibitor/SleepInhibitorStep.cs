@@ -21,7 +21,7 @@ internal sealed class SleepInhibitorStep(SleepInhibitorRecord record, string dom
 
     public override void Apply(StepScope scope)
     {
-        scope.Intent(new Dictionary<string, string> { ["unit"] = Unit, ["what"] = what, ["why"] = why });
+        scope.Intent(new SleepInhibitorData { Unit = Unit, What = what, Why = why });
         record.Start(Unit, why, argv, scope.Context.Domain);
         scope.Done();
     }

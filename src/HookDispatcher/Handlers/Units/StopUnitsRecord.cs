@@ -22,13 +22,16 @@ internal sealed class StopUnitsRecord(ISystemd systemd) : IRecordKind
     public void Undo(StepRecord record, ExecContext context)
     {
         var stayStopped = new List<string>();
+        var data = record.As<StopUnitsData>();
         context.LetGo(record, ledger =>
         {
             var others = ledger.HeldBesides(Name, context.Domain, record.Id).Select(h => h.Record).ToList();
-            stayStopped = WereActive(record).Where(u => others.Any(r => Holds(r, u))).ToList();
+            stayStopped = data.WereActive.Where(u => others.Any(r => Holds(r, u))).ToList();
             // What the record still holds is what it starts: a unit another domain holds too is that domain's to start.
-            var toStart = string.Join(',', WereActive(record).Except(stayStopped, StringComparer.Ordinal));
-            return new Dictionary<string, string> { ["units"] = toStart, ["wereActive"] = toStart };
+            var toStart = data.WereActive.Except(stayStopped, StringComparer.Ordinal).ToList();
+            data.Units = toStart;
+            data.WereActive = [.. toStart];
+            return true;
         });
         foreach (var unit in stayStopped)
         {
@@ -53,11 +56,23 @@ internal sealed class StopUnitsRecord(ISystemd systemd) : IRecordKind
     public static bool Holds(StepRecord record, string unit) => Units(record).Contains(unit, StringComparer.Ordinal);
 
     /// <summary>Every unit the record asked stopped.</summary>
-    public static IReadOnlyList<string> Units(StepRecord record) => List(record, "units");
+    public static IReadOnlyList<string> Units(StepRecord record) => record.As<StopUnitsData>().Units;
 
     /// <summary>The units that were active before the first holder stopped them.</summary>
-    public static IReadOnlyList<string> WereActive(StepRecord record) => List(record, "wereActive");
+    public static IReadOnlyList<string> WereActive(StepRecord record) => record.As<StopUnitsData>().WereActive;
+}
 
-    private static IReadOnlyList<string> List(StepRecord record, string key) =>
-        record.Data.GetValueOrDefault(key, "").Split(',', StringSplitOptions.RemoveEmptyEntries);
+/// <summary>
+/// What a <see cref="StopUnitsRecord"/> holds: every unit the domain asked stopped (what it holds stopped), and those
+/// that were active before the first holder stopped them (what its release starts again).
+/// </summary>
+internal sealed class StopUnitsData : RecordData
+{
+    protected override string KindName => StopUnitsHandler.KindName;
+
+    public required List<string> Units { get; set; }
+
+    public required List<string> WereActive { get; set; }
+
+    public static StopUnitsData FromLegacy(LegacyData data) => new() { Units = data.List("units"), WereActive = data.List("wereActive") };
 }

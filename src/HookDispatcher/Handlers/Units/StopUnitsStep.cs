@@ -11,9 +11,7 @@ namespace HookDispatcher.Handlers.Units;
 /// (carried over from the earliest other holder), and only the last one to release starts it again.
 /// </summary>
 /// <remarks>
-/// Record data: <c>units</c> (every unit asked, comma-separated: what the domain holds stopped) and
-/// <c>wereActive</c> (those that were active before the first holder stopped them: what release starts again).
-/// The claim is journalled under the host lock; the stop jobs run outside it.
+/// Record data: <see cref="StopUnitsData"/>. The claim is journalled under the host lock; the stop jobs run outside it.
 /// </remarks>
 internal sealed class StopUnitsStep(ISystemd systemd, string id, IReadOnlyList<string> units) : Step
 {
@@ -36,7 +34,7 @@ internal sealed class StopUnitsStep(ISystemd systemd, string id, IReadOnlyList<s
             var others = context.Ledger.HeldBesides(Kind, context.Domain, Id).Select(h => h.Record).ToList();
             // Active now, or stopped by an earlier holder that found it active: then this domain owes it a start too.
             var wereActive = units.Where(u => activeNow.Contains(u) || others.Any(r => StopUnitsRecord.Holds(r, u) && StopUnitsRecord.WereActive(r).Contains(u)));
-            return new Dictionary<string, string> { ["units"] = string.Join(',', units), ["wereActive"] = string.Join(',', wereActive) };
+            return new StopUnitsData { Units = [.. units], WereActive = [.. wereActive] };
         });
         foreach (var unit in activeNow)
         {

@@ -190,13 +190,8 @@ public sealed class GpuBindTests
     public void UndoingAnIntentWhoseChangeNeverHappenedTouchesNothing()
     {
         using var h = new GpuHarness();
-        var record = new StepRecord { Id = "gpu.bind.0000:01:00.0", Kind = GpuRecords.Bind, Event = "prepare begin", Status = StepStatus.Intent };
-        foreach (var (k, v) in new Dictionary<string, string>
-                 { ["action"] = "bind", ["address"] = "0000:01:00.0", ["group"] = "5", ["driver"] = "vfio-pci", ["hostDriver"] = "bochs-drm", ["override"] = "" })
-        {
-            record.Data[k] = v;
-        }
-        h.Store.Save(new DomainState { Domain = "vm", Steps = [record, new StepRecord { Id = "gpu.vtconsoles", Kind = GpuRecords.VtConsoles, Event = "prepare begin" }] });
+        var record = TestRecords.Record("gpu.bind.0000:01:00.0", BochsBind(), StepStatus.Intent);
+        h.Store.Save(new DomainState { Domain = "vm", Steps = [record, TestRecords.Record("gpu.vtconsoles", new GpuVtConsolesData(), StepStatus.Intent)] });
         var before = h.Host.Snapshot();
         h.Release().ShouldBeEmpty();
         h.Host.Writes.ShouldBeEmpty();
@@ -213,12 +208,7 @@ public sealed class GpuBindTests
         var gpu = h.Host.Devices["0000:01:00.0"];
         gpu.Driver = null;
         gpu.Override = "vfio-pci";
-        var record = new StepRecord { Id = "gpu.bind.0000:01:00.0", Kind = GpuRecords.Bind, Event = "prepare begin", Status = StepStatus.Intent };
-        foreach (var (k, v) in new Dictionary<string, string>
-                 { ["action"] = "bind", ["address"] = "0000:01:00.0", ["group"] = "5", ["driver"] = "vfio-pci", ["hostDriver"] = "bochs-drm", ["override"] = "" })
-        {
-            record.Data[k] = v;
-        }
+        var record = TestRecords.Record("gpu.bind.0000:01:00.0", BochsBind(), StepStatus.Intent);
         h.Store.Save(new DomainState { Domain = "vm", Steps = [record] });
         h.Release().ShouldBeEmpty();
         h.Host.Snapshot().ShouldBe(before);
@@ -236,4 +226,8 @@ public sealed class GpuBindTests
         h.DriverOf("0000:01:00.0").ShouldBe("vfio-pci");
         h.Store.Load("vm")!.Steps.Count.ShouldBe(2);
     }
+
+    /// <summary>The intent <see cref="BindDeviceStep"/> journals for the boot GPU on bochs-drm, before its first write.</summary>
+    private static GpuBindData BochsBind() =>
+        new() { Address = "0000:01:00.0", Group = "5", Driver = "vfio-pci", HostDriver = "bochs-drm" };
 }

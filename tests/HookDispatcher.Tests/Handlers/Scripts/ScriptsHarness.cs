@@ -1,5 +1,6 @@
 using System.Text;
 using HookDispatcher.Engine;
+using HookDispatcher.Handlers.Gpu;
 using HookDispatcher.Handlers.Hugepages;
 using HookDispatcher.Handlers.Scripts;
 using HookDispatcher.Host;
@@ -96,7 +97,11 @@ internal sealed class ScriptsHarness : IDisposable, ILogEventSink
 
     public void Dispose() => _dir.Dispose();
 
-    /// <summary>Stands for any built-in handler: one step at prepare that logs its apply and its undo.</summary>
+    /// <summary>
+    /// Stands for any built-in handler: one step at prepare that logs its apply and its undo. Its record has the data
+    /// of a note kind this build knows (state files hold only those); the harness has no gpu handler, so the marker's
+    /// kind is the one of that name.
+    /// </summary>
     private sealed class MarkerHandler(string log) : IHandler
     {
         public string Kind => "marker";
@@ -108,7 +113,7 @@ internal sealed class ScriptsHarness : IDisposable, ILogEventSink
 
     private sealed class MarkerRecord(string log) : IRecordKind
     {
-        public string Name => "marker";
+        public string Name => GpuRecords.UsersChecked;
 
         public void Undo(StepRecord record, ExecContext context) => File.AppendAllText(log, "builtin undo\n");
 
@@ -119,7 +124,7 @@ internal sealed class ScriptsHarness : IDisposable, ILogEventSink
     {
         public override string Id => "marker";
 
-        public override string Kind => "marker";
+        public override string Kind => GpuRecords.UsersChecked;
 
         public override string Summary => "marker";
 
@@ -127,7 +132,7 @@ internal sealed class ScriptsHarness : IDisposable, ILogEventSink
 
         public override void Apply(StepScope scope)
         {
-            scope.Intent(new Dictionary<string, string> { ["x"] = "1" });
+            scope.Intent(new GpuUsersCheckedData());
             File.AppendAllText(log, "builtin apply\n");
             scope.Done();
         }
