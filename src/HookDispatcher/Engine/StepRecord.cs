@@ -50,7 +50,18 @@ internal sealed class StepRecord
 
     /// <summary>The record's data on one line, <c>name=value</c> each ("pages=16 granted=16 baselines={"global":0}"), for status and forget.</summary>
     public string DataLine() => Data is null ? "" : string.Join(" ", DataJson().EnumerateObject().Where(p => p.Name != "kind")
-        .Select(p => $"{p.Name}={(p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() : p.Value.GetRawText())}"));
+        .Select(p => $"{p.Name}={(p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() : Compact(p.Value))}"));
+
+    /// <summary>A value on one line (the state file's own text is indented).</summary>
+    private static string Compact(JsonElement value)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            value.WriteTo(writer);
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+    }
 
     /// <summary>The record's data as the kind that reads it expects it.</summary>
     public T As<T>() where T : RecordData =>

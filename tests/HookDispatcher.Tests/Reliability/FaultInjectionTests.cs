@@ -5,7 +5,7 @@ namespace HookDispatcher.Tests.Reliability;
 
 /// <summary>
 /// The fault matrix: a domain's prepare, start, started and release with gpu (single-GPU handover), hugepages,
-/// sleepInhibitor, cpuIsolation (AllowedCPUs, IRQs, workqueue masks) and cpuGovernor, run once to enumerate every host operation (sysfs/procfs read and write, systemd/logind call,
+/// sleepInhibitor, cpuIsolation (AllowedCPUs, IRQs, workqueue masks), cpuGovernor and services, run once to enumerate every host operation (sysfs/procfs read and write, systemd/logind call,
 /// state file change), then once per operation with exactly that one failing.
 /// </summary>
 public sealed partial class FaultInjectionTests
@@ -94,7 +94,7 @@ public sealed partial class FaultInjectionTests
     }
 
     private static Regex OneLineNamingAStep(string op) =>
-        new($"^hookdispatcher: vm {op}: (gpu[^ ]*|hugepages(:[^ ]+)?|sleepInhibitor|cpuIsolation[^ ]*|cpuGovernor): [^\n]+\n$");
+        new($"^hookdispatcher: vm {op}: (gpu[^ ]*|hugepages(:[^ ]+)?|sleepInhibitor|cpuIsolation[^ ]*|cpuGovernor|services[.]stop): [^\n]+\n$");
 
     private static void Expect(List<string> problems, bool condition, string problem)
     {

@@ -9,9 +9,11 @@ namespace HookDispatcher.Tests.Reliability;
 /// <summary>
 /// The hook in-process on a simulated host (<see cref="SimHostFs"/>, <see cref="FakeSystemd"/>), a real rules
 /// directory and a real state directory, with every host operation routed through one <see cref="FaultPlan"/>.
-/// The rule uses every handler (the GPU with a single-GPU handover: a unit, the consoles, a module; cpuIsolation with
-/// AllowedCPUs, IRQs (one of them managed: the kernel refuses it) and the workqueue masks; the governor and
-/// preference of two CPUs); the pool grants only half at first, so compaction runs too.
+/// The rule uses every handler that acts on the host through sysfs, procfs and systemd (the GPU with a single-GPU
+/// handover: a unit, the consoles, a module; cpuIsolation with AllowedCPUs, IRQs (one of them managed: the kernel
+/// refuses it) and the workqueue masks; the governor and preference of two CPUs; services, one of whose units the
+/// handover stops too); the pool grants only half at first, so compaction runs too. Scripts (processes of their own)
+/// and lookingGlass (files under /dev and the kvmfr module) have failure tests of their own.
 /// </summary>
 internal sealed class FaultWorld : IDisposable
 {
@@ -26,7 +28,8 @@ internal sealed class FaultWorld : IDisposable
           "hugepages": { "pageSize": "2M", "count": 16, "attempts": 3 },
           "sleepInhibitor": true,
           "cpuIsolation": { "hostCpus": "0-3" },
-          "cpuGovernor": { "cpus": "4-5", "epp": "performance" }
+          "cpuGovernor": { "cpus": "4-5", "epp": "performance" },
+          "services": { "stop": ["syncthing.service", "display-manager.service"] }
         }
         """;
 
@@ -42,6 +45,7 @@ internal sealed class FaultWorld : IDisposable
         var config = new HookConfig(rules, StateDir, "/", "unix:path=" + _dir.Join("no-bus"), _dir.Join("no-journal"), TimeSpan.FromSeconds(5));
         var store = new StateStore(StateDir, path => Plan.Hit($"change state file {Path.GetFileName(path)}", message => new IOException(message)));
         Systemd.Running["display-manager.service"] = [];
+        Systemd.Running["syncthing.service"] = [];
         var host = new RoutedHostFs(Fs, Pci);
         Services = new Services(config, Fixtures.Log, new FaultyHostFs(host, Plan), new FaultySystemd(Systemd, Plan), store,
             new FaultyModules(Pci, Plan));

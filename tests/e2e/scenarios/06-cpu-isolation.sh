@@ -39,8 +39,9 @@ for u in "${units[@]}"; do
 done
 expect_eq "kernel cpuset of system.slice" "$(effective_cpus system.slice)" "0-2"
 expect_eq "kernel cpuset of user.slice" "$(effective_cpus user.slice)" "0-2"
-# The IRQs the kernel refused to move (managed: EIO/EPERM) are listed in the state file; every other one must be off CPU 3.
-refused=$(grep -o '"refused": "[^"]*"' "$(state_file "$name")" | cut -d'"' -f4)
+# The IRQs the kernel refused to move (managed: EIO/EPERM) are listed in the state file (hookctl status shows its
+# data on one line: refused=[26,27]); every other one must be off CPU 3.
+refused=$(hookctl status "$name" | grep -o 'refused=\[[0-9,]*\]' | sed 's/^refused=\[//; s/\]$//')
 moved=0 on_vm=()
 for f in /proc/irq/*/smp_affinity_list; do
   irq=$(basename "$(dirname "$f")")
