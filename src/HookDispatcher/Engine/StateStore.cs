@@ -132,8 +132,7 @@ internal sealed class StateStore(string stateDir, Action<string>? beforeChange =
         int version;
         try
         {
-            version = JsonSerializer.Deserialize(bytes, StateJsonContext.Default.StateHeader)?.Version
-                ?? throw new StateException($"State file '{path}' is empty (null){ForgetHint(path)}");
+            version = (JsonSerializer.Deserialize(bytes, StateJsonContext.Default.StateHeader) ?? throw Empty(path)).Version;
             version = version == 0 ? 1 : version;
             if (version > DomainState.CurrentVersion || version < 1)
             {
@@ -141,10 +140,8 @@ internal sealed class StateStore(string stateDir, Action<string>? beforeChange =
                     $"State file '{path}' has format {version}, which this hookdispatcher (format {DomainState.CurrentVersion}) cannot read: written by a newer version? Install that one again to release it{ForgetHint(path)}");
             }
             state = version < 4
-                ? LegacyRecords.Migrate(JsonSerializer.Deserialize(bytes, StateJsonContext.Default.LegacyDomainState)
-                    ?? throw new StateException($"State file '{path}' is empty (null){ForgetHint(path)}"))
-                : JsonSerializer.Deserialize(bytes, StateJsonContext.Default.DomainState)
-                    ?? throw new StateException($"State file '{path}' is empty (null){ForgetHint(path)}");
+                ? LegacyRecords.Migrate(JsonSerializer.Deserialize(bytes, StateJsonContext.Default.LegacyDomainState) ?? throw Empty(path))
+                : JsonSerializer.Deserialize(bytes, StateJsonContext.Default.DomainState) ?? throw Empty(path);
         }
         catch (Exception e) when (e is JsonException or InvalidDataException or NotSupportedException)
         {
@@ -161,6 +158,8 @@ internal sealed class StateStore(string stateDir, Action<string>? beforeChange =
         state.Version = version;
         return state;
     }
+
+    private static StateException Empty(string path) => new($"State file '{path}' is empty (null){ForgetHint(path)}");
 
     /// <summary>What to do about a state file that cannot be read: its records cannot be undone, only dropped.</summary>
     private static string ForgetHint(string path) =>

@@ -53,8 +53,8 @@ internal static class GpuRecords
         }
 
         public IReadOnlyList<string> DescribeHost(StepRecord record, IHostFs fs) =>
-            PciAddress.TryParse(record.As<GpuBindData>().Address, out var address)
-                ? [$"{PciSysfs.Device(address)}/driver is {PciSysfs.Driver(fs, address) ?? "unbound"} (recorded host driver: {record.As<GpuBindData>().HostDriver ?? "none"})"]
+            record.As<GpuBindData>() is var data && PciAddress.TryParse(data.Address, out var address)
+                ? [$"{PciSysfs.Device(address)}/driver is {PciSysfs.Driver(fs, address) ?? "unbound"} (recorded host driver: {data.HostDriver ?? "none"})"]
                 : [];
     }
 

@@ -77,7 +77,7 @@ internal sealed class ResetMethodStep(GpuDevice device, string methods, IReadOnl
     }
 
     public static IReadOnlyList<string> DescribeUndo(StepRecord record) =>
-        [$"write \"{record.As<GpuResetMethodData>().Original}\" to {PciSysfs.ResetMethodFile(PciAddress.TryParse(record.As<GpuResetMethodData>().Address, out var a) ? a : default)}"];
+        record.As<GpuResetMethodData>() is var data ? [$"write \"{data.Original}\" to {PciSysfs.ResetMethodFile(PciAddress.TryParse(data.Address, out var a) ? a : default)}"] : [];
 
     /// <summary>The method in force is the one chosen; not changed under a running VM.</summary>
     public static Finding Reconcile(StepRecord record, ExecContext context)

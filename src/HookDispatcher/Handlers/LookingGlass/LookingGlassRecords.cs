@@ -52,7 +52,7 @@ internal sealed class ShmFileRecord(Func<IHostFs, OwnedFiles> files) : IRecordKi
                 : [];
 
     public IReadOnlyList<string> DescribeHost(StepRecord record, IHostFs fs) =>
-        [files(fs).Stat(record.As<ShmFileData>().Path) is { } now ? $"{record.As<ShmFileData>().Path}: {now}" : $"{record.As<ShmFileData>().Path}: absent"];
+        record.As<ShmFileData>().Path is var path && files(fs).Stat(path) is { } now ? [$"{path}: {now}"] : [$"{path}: absent"];
 }
 
 /// <summary>

@@ -46,11 +46,14 @@ internal static class ScriptRecords
     {
         public string Name => Release;
 
-        public void Undo(StepRecord record, ExecContext context) =>
-            runner.Run(context.Domain, record.As<ReleaseScriptData>().Run, record.As<ReleaseScriptData>().TimeoutSeconds, xmlOnStdin: false, context.Log);
+        public void Undo(StepRecord record, ExecContext context)
+        {
+            var data = record.As<ReleaseScriptData>();
+            runner.Run(context.Domain, data.Run, data.TimeoutSeconds, xmlOnStdin: false, context.Log);
+        }
 
         public IReadOnlyList<string> DescribeUndo(StepRecord record) =>
-            [$"run {ScriptCommand.Show(record.As<ReleaseScriptData>().Run)} (time limit {record.As<ReleaseScriptData>().TimeoutSeconds} s)"];
+            record.As<ReleaseScriptData>() is var data ? [$"run {ScriptCommand.Show(data.Run)} (time limit {data.TimeoutSeconds} s)"] : [];
     }
 
     private sealed class TreeScriptRecord : IRecordKind

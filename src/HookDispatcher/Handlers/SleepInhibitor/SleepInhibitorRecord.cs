@@ -40,7 +40,7 @@ internal sealed class SleepInhibitorRecord(ISystemd systemd, string binaryPath, 
     }
 
     public IReadOnlyList<string> DescribeUndo(StepRecord record) =>
-        [$"StopUnit({record.As<SleepInhibitorData>().Unit}) and wait until logind no longer lists the '{record.As<SleepInhibitorData>().What}' inhibitor"];
+        record.As<SleepInhibitorData>() is var (unit, what, _) ? [$"StopUnit({unit}) and wait until logind no longer lists the '{what}' inhibitor"] : [];
 
     internal void Start(string unit, string why, IReadOnlyList<string> argv, string domain)
     {
